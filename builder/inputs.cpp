@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: Apache-2.0
+// The input files a fleet names, found, checked and hashed before a build.
+#include "builder/inputs.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include "core/hash.hpp"
+#include "core/tree_hash.hpp"
+
+namespace sf::builder {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The files a list entry names: the file itself, or the files with the
+// extension directly inside a folder, sorted.
+Result<std::vector<fs::path>> expand_entry(const fs::path& entry,
+                                           std::string_view field,
+                                           std::string_view extension) {
+  std::error_code ec;
+  auto status = fs::status(entry, ec);
+  if (ec || !fs::exists(status)) {
+    return fail(ExitCode::not_found,
+                std::string(field) + ": " + entry.string() + " does not exist");
+  }
+  if (fs::is_regular_file(status)) {
+    return std::vector<fs::path>{entry};
+  }
+  if (!fs::is_directory(status)) {
+    return fail(std::string(field) + ": " + entry.string() +
+                " is neither a file nor a folder");
+  }
+  std::vector<fs::path> files;
+  for (const auto& item : fs::directory_iterator(entry, ec)) {
+    if (item.is_regular_file() && item.path().extension() == extension) {
+      files.push_back(item.path());
+    }
+  }
+  if (ec) {
+    return fail(std::string(field) + ": reading " + entry.string() + ": " +
+                ec.message());
+  }
+  if (files.empty()) {
+    return fail(ExitCode::not_found, std::string(field) + ": " +
+                                         entry.string() + " holds no *" +
+                                         std::string(extension) + " files");
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+// Expands a list field and refuses two files with the same name, which
+// would land on one path in OEMDATA.
+Result<std::vector<InputFile>> expand_list(const std::vector<fs::path>& list,
+                                           std::string_view field,
+                                           std::string_view role,
+                                           std::string_view extension) {
+  std::vector<InputFile> files;
+  std::map<std::string, fs::path> by_name;
+  for (const auto& entry : list) {
+    auto expanded = expand_entry(entry, field, extension);
+    if (!expanded) return std::unexpected(expanded.error());
+    for (const auto& path : *expanded) {
+      auto name = path.filename().string();
+      auto [it, added] = by_name.emplace(name, path);
+      if (!added && it->second != path) {
+        return fail(ExitCode::invalid_args,
+                    std::string(field) + ": " + path.string() + " and " +
+                        it->second.string() + " share the name " + name);
+      }
+      if (added) {
+        files.push_back({.role = std::string(role), .path = path});
+      }
+    }
+  }
+  std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) {
+    return a.path.filename() < b.path.filename();
+  });
+  return files;
+}
+
+Result<InputFile> single(const fs::path& path, std::string_view field,
+                         std::string_view role) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) {
+    return fail(ExitCode::not_found, std::string(field) + ": " + path.string() +
+                                         " does not exist or is not a file");
+  }
+  return InputFile{.role = std::string(role), .path = path};
+}
+
+}  // namespace
+
+std::vector<InputFile*> Inputs::all() {
+  std::vector<InputFile*> list{&fleet_file};
+  for (auto* optional : {&base_image, &vendor_data, &mirror_key}) {
+    if (*optional) list.push_back(&**optional);
+  }
+  for (auto& file : debs) list.push_back(&file);
+  for (auto& file : firmware) list.push_back(&file);
+  return list;
+}
+
+std::vector<const InputFile*> Inputs::all() const {
+  auto list = const_cast<Inputs*>(this)->all();
+  return {list.begin(), list.end()};
+}
+
+Result<Inputs> gather_inputs(const Fleet& fleet, unsigned threads) {
+  Inputs inputs;
+  inputs.fleet_file = {.role = "fleet", .path = fleet.fleet_file};
+
+  auto debs = expand_list(fleet.debs, "debs", "deb", ".deb");
+  if (!debs) return std::unexpected(debs.error());
+  inputs.debs = std::move(*debs);
+  auto cabs = expand_list(fleet.firmware, "firmware", "firmware", ".cab");
+  if (!cabs) return std::unexpected(cabs.error());
+  inputs.firmware = std::move(*cabs);
+
+  struct Optional {
+    const std::optional<fs::path>& path;
+    std::optional<InputFile>& into;
+    std::string_view field, role;
+  };
+  for (auto [path, into, field, role] :
+       {Optional{fleet.base_image, inputs.base_image, "base_image",
+                 "base_image"},
+        Optional{fleet.cloud_init.vendor_data, inputs.vendor_data,
+                 "cloud_init.vendor_data", "vendor_data"},
+        Optional{fleet.apt.mirror_key, inputs.mirror_key, "apt.mirror_key",
+                 "mirror_key"}}) {
+    if (!path) continue;
+    auto file = single(*path, field, role);
+    if (!file) return std::unexpected(file.error());
+    into = std::move(*file);
+  }
+
+  auto list = inputs.all();
+  auto hashed = parallel_for(list.size(), threads, [&](std::size_t i) {
+    auto* file = list[i];
+    auto digests = hash_file(file->path);
+    if (!digests) return Result<void>(std::unexpected(digests.error()));
+    file->size = digests->size;
+    file->sha256 = digests->sha256;
+    return Result<void>();
+  });
+  if (!hashed) return std::unexpected(hashed.error());
+  return inputs;
+}
+
+}  // namespace sf::builder

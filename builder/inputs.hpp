@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: Apache-2.0
+// The input files a fleet names, found, checked and hashed before a build.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "builder/fleet.hpp"
+#include "core/error.hpp"
+
+namespace sf::builder {
+
+struct InputFile {
+  std::string role;  // fleet, deb, firmware, base_image, vendor_data, ...
+  std::filesystem::path path;
+  std::uint64_t size = 0;
+  std::string sha256;
+};
+
+struct Inputs {
+  InputFile fleet_file;
+  std::vector<InputFile> debs;      // sorted by file name
+  std::vector<InputFile> firmware;  // sorted by file name
+  std::optional<InputFile> base_image;
+  std::optional<InputFile> vendor_data;
+  std::optional<InputFile> mirror_key;
+
+  // Every input in a stable order, for the manifest.
+  [[nodiscard]] std::vector<const InputFile*> all() const;
+  [[nodiscard]] std::vector<InputFile*> all();
+};
+
+// Expands folders in fleet.debs (*.deb) and fleet.firmware (*.cab), checks
+// that every named file exists and is readable, refuses two carried files
+// with one name, and hashes everything on `threads` workers. Fails with
+// not_found naming the fleet field and the path that is missing.
+[[nodiscard]] Result<Inputs> gather_inputs(const Fleet& fleet,
+                                           unsigned threads);
+
+}  // namespace sf::builder

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: Apache-2.0
+// The sparkforge command: parses options and calls the builder library.
+#include <CLI/CLI.hpp>
+#include <array>
+#include <charconv>
+#include <cstdlib>
+#include <iostream>
+
+#include "builder/build.hpp"
+#include "builder/verify.hpp"
+#include "core/log.hpp"
+#include "core/suggest.hpp"
+
+namespace {
+
+using sf::ExitCode;
+
+int report(const sf::Error& error) {
+  std::cerr << "sparkforge: error: " << error.message << "\n";
+  return static_cast<int>(error.code);
+}
+
+// SOURCE_DATE_EPOCH from the environment, when set and valid.
+sf::Result<std::optional<std::int64_t>> source_date_epoch() {
+  const char* text = std::getenv("SOURCE_DATE_EPOCH");
+  if (text == nullptr || *text == '\0') return std::nullopt;
+  std::int64_t value = 0;
+  auto end = text + std::char_traits<char>::length(text);
+  auto [ptr, ec] = std::from_chars(text, end, value);
+  if (ec != std::errc() || ptr != end || value < 0) {
+    return sf::fail(ExitCode::invalid_args,
+                    std::string("SOURCE_DATE_EPOCH: '") + text +
+                        "' is not a number of seconds");
+  }
+  return value;
+}
+
+int run_build(const sf::builder::BuildOptions& parsed) {
+  auto options = parsed;
+  auto epoch = source_date_epoch();
+  if (!epoch) return report(epoch.error());
+  options.source_date_epoch = *epoch;
+  auto built = sf::builder::build(options);
+  if (!built) return report(built.error());
+  for (const auto& output : built->outputs) {
+    std::cout << output.string() << "\n";
+  }
+  sf::log::info("build", "signed " + std::to_string(built->packages) +
+                             " packages with key " +
+                             built->signing_fingerprint);
+  return 0;
+}
+
+int run_verify(const std::string& target) {
+  auto verified = sf::builder::verify(target);
+  if (!verified) return report(verified.error());
+  for (const auto& line : verified->checked)
+    std::cout << "ok: " << line << "\n";
+  for (const auto& line : verified->skipped) {
+    std::cout << "skipped: " << line << "\n";
+  }
+  return 0;
+}
+
+int run_inspect(const std::string& image) {
+  auto description = sf::builder::inspect(image);
+  if (!description) return report(description.error());
+  std::cout << description->dump(2) << "\n";
+  return 0;
+}
+
+constexpr std::array<std::string_view, 3> kSubcommands = {"build", "verify",
+                                                          "inspect"};
+
+// CLI11 says only that an argument was not expected; name the subcommand
+// the user probably meant instead.
+int unknown_subcommand(std::string_view word) {
+  std::cerr << "sparkforge: error: unknown command '" << word << "'; "
+            << sf::suggestion(word, kSubcommands) << "\n";
+  return static_cast<int>(ExitCode::invalid_args);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"sparkforge: air-gapped installers for DGX Spark fleets"};
+  app.set_version_flag("--version",
+                       std::string("sparkforge ") + SPARKFORGE_VERSION);
+  app.require_subcommand(1);
+  bool quiet = false;
+  bool verbose = false;
+  app.add_flag("-q,--quiet", quiet, "Print only errors on stderr");
+  app.add_flag("-v,--verbose", verbose, "Print debug messages on stderr");
+
+  sf::builder::BuildOptions build;
+  auto* build_cmd = app.add_subcommand(
+      "build", "Build cidata.img, oemdata.img, installer.img and a manifest");
+  build_cmd->add_option("fleet", build.fleet_file, "The fleet file (YAML)")
+      ->required();
+  build_cmd->add_option("-o,--out", build.out_dir, "The output folder")
+      ->required();
+  build_cmd->add_option("-j,--jobs", build.threads,
+                        "Worker threads (default: one per core)");
+
+  std::string target;
+  auto* verify_cmd = app.add_subcommand(
+      "verify", "Re-check an output folder or an image against its manifest");
+  verify_cmd->add_option("target", target, "Output folder or image")
+      ->required();
+
+  std::string image;
+  auto* inspect_cmd =
+      app.add_subcommand("inspect", "Describe an image as JSON on stdout");
+  inspect_cmd->add_option("image", image, "The image to describe")->required();
+
+  if (argc > 1 && argv[1][0] != '-') {
+    std::string_view first = argv[1];
+    if (std::find(kSubcommands.begin(), kSubcommands.end(), first) ==
+        kSubcommands.end()) {
+      return unknown_subcommand(first);
+    }
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : static_cast<int>(ExitCode::invalid_args);
+  }
+  sf::log::set_level(quiet     ? sf::log::Level::quiet
+                     : verbose ? sf::log::Level::debug
+                               : sf::log::Level::info);
+
+  if (*build_cmd) return run_build(build);
+  if (*verify_cmd) return run_verify(target);
+  if (*inspect_cmd) return run_inspect(image);
+  return static_cast<int>(ExitCode::invalid_args);
+}

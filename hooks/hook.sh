@@ -1,0 +1,73 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# First-boot hook on OEMDATA: checks the partition against SHA256SUMS, then
+# hands over to spark-provision, or, until that ships, installs the carried
+# packages from the signed repository on the stick and points apt at the
+# fleet's mirror. Run by the cloud-init runcmd with OEM_MNT set; exits
+# non-zero on any failure so cloud-init stays enabled and retries.
+set -eu
+
+say() {
+  echo "sparkforge-hook: $*" >&2
+  logger -t sparkforge-hook -- "$*" 2>/dev/null || true
+}
+die() {
+  say "error: $*"
+  exit 1
+}
+
+[ -n "${OEM_MNT:-}" ] || die "OEM_MNT is not set"
+[ -d "$OEM_MNT" ] || die "OEM_MNT=$OEM_MNT is not a folder"
+root=${SPARKFORGE_ROOT:-}
+cd "$OEM_MNT"
+
+# 1. Nothing on the stick may have changed since sparkforge built it.
+[ -f SHA256SUMS ] || die "$OEM_MNT/SHA256SUMS is missing"
+if ! bad=$(sha256sum --quiet --strict -c SHA256SUMS 2>&1); then
+  die "OEMDATA files differ from SHA256SUMS: $bad"
+fi
+say "OEMDATA verified against SHA256SUMS"
+
+# 2. The full provisioning program, when the stick carries it.
+if [ -x "$OEM_MNT/bin/spark-provision" ]; then
+  exec "$OEM_MNT/bin/spark-provision" --oemdata "$OEM_MNT"
+fi
+# TODO(#6): spark-provision (asset tags, accounts, inventory, enrollment).
+
+# 3. Packages from the signed repository on the stick, never trusted=yes.
+if [ -s apt-packages.txt ]; then
+  list=$(mktemp)
+  trap 'rm -f "$list"' EXIT
+  # The repository holds one suite; its name is the folder under dists/.
+  suite=$(ls repo/dists)
+  echo "deb [signed-by=$OEM_MNT/keys/fleet.asc] file:$OEM_MNT/repo" \
+    "$suite main" > "$list"
+  opts="-o Dir::Etc::SourceList=$list -o Dir::Etc::SourceParts=-"
+  # shellcheck disable=SC2086
+  timeout 600 apt-get $opts update || die "apt-get update from OEMDATA failed"
+  # shellcheck disable=SC2086,SC2046
+  DEBIAN_FRONTEND=noninteractive timeout 1800 apt-get $opts install -y \
+    $(grep -v '^#' apt-packages.txt) ||
+    die "installing the carried packages failed"
+  say "installed: $(grep -v '^#' apt-packages.txt | tr '\n' ' ')"
+fi
+
+# 4. The fleet's APT mirror, as a deb822 source with its own key.
+if [ -s apt-repo.url ]; then
+  keyring=$root/etc/apt/keyrings/sparkforge-mirror.asc
+  mkdir -p "$(dirname "$keyring")"
+  [ -f keys/mirror.asc ] || die "apt-repo.url is set but keys/mirror.asc is missing"
+  cp keys/mirror.asc "$keyring"
+  # apt-repo.url holds "URL SUITE COMPONENT..." on one line.
+  read -r url suite components < apt-repo.url
+  {
+    echo "Types: deb"
+    echo "URIs: $url"
+    echo "Suites: $suite"
+    echo "Components: $components"
+    echo "Signed-By: /etc/apt/keyrings/sparkforge-mirror.asc"
+  } > "$root/etc/apt/sources.list.d/sparkforge-mirror.sources"
+  say "apt points at $url"
+fi
+# TODO(#6): point fwupd at lvfs-mirror.url and disable the public LVFS remote.
+exit 0
