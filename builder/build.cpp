@@ -379,7 +379,8 @@ Result<BuildReport> build(const BuildOptions& options) {
   job.cidata_tree = job.staging / "cidata";
 
   auto signer =
-      open_signer(job.fleet, options.out_dir, options.source_date_epoch);
+      open_signer(job.fleet.signing_key, "fleet " + job.fleet.name,
+                            options.out_dir, options.source_date_epoch);
   if (!signer) return std::unexpected(signer.error());
 
   log::info("build", "staging OEMDATA for fleet " + job.fleet.name);

@@ -154,8 +154,9 @@ Result<Entries> read_mapping(const Context& ctx, const Node& node,
                              std::span<const std::string_view> allowed) {
   if (!node.IsMap()) return type_error(ctx, node, expected);
   Entries entries;
-  for (auto it = node.begin(); it != node.end(); ++it) {
-    const Node& key = it->first;
+  // Range-for keeps each key/value pair alive; it->first would dangle.
+  for (const auto& pair : node) {
+    const Node& key = pair.first;
     if (!key.IsScalar()) return type_error(ctx, key, "a key name");
     const std::string& name = key.Scalar();
     if (auto seen = entries.find(name); seen != entries.end()) {
@@ -169,7 +170,7 @@ Result<Entries> read_mapping(const Context& ctx, const Node& node,
                       "unknown key '" + name + "' " + where + "; " +
                           suggestion(name, allowed));
     }
-    entries.emplace(name, Entry{key.Mark(), it->second});
+    entries.emplace(name, Entry{key.Mark(), pair.second});
   }
   return entries;
 }
@@ -594,14 +595,15 @@ Result<nlohmann::json> to_json(const Context& ctx, const Node& node) {
   }
   if (!node.IsMap()) return nullptr;
   nlohmann::json object = nlohmann::json::object();
-  for (auto it = node.begin(); it != node.end(); ++it) {
-    if (!it->first.IsScalar()) return type_error(ctx, it->first, "a key name");
-    const std::string& key = it->first.Scalar();
+  for (const auto& pair : node) {
+    if (!pair.first.IsScalar())
+      return type_error(ctx, pair.first, "a key name");
+    const std::string& key = pair.first.Scalar();
     if (object.contains(key)) {
-      return error_at(ctx, it->first.Mark(),
+      return error_at(ctx, pair.first.Mark(),
                       "key '" + key + "' appears twice in network");
     }
-    auto value = to_json(ctx, it->second);
+    auto value = to_json(ctx, pair.second);
     if (!value) return value;
     object[key] = std::move(*value);
   }
@@ -850,9 +852,9 @@ Result<std::map<std::string, std::string>> parse_tag_group(
     return type_error(ctx, node, "a mapping of fields for " + group);
   }
   std::map<std::string, std::string> fields;
-  for (auto it = node.begin(); it != node.end(); ++it) {
-    const Node& key = it->first;
-    const Node& value = it->second;
+  for (const auto& pair : node) {
+    const Node& key = pair.first;
+    const Node& value = pair.second;
     if (!key.IsScalar() || !std::regex_match(key.Scalar(), field)) {
       return error_at(ctx, key.Mark(),
                       "invalid asset-tag field name in " + group +

@@ -50,9 +50,9 @@ Result<std::vector<fs::path>> expand_entry(const fs::path& entry,
   return files;
 }
 
-// Expands a list field and refuses two files with the same name, which
-// would land on one path in OEMDATA.
-Result<std::vector<InputFile>> expand_list(const std::vector<fs::path>& list,
+}  // namespace
+
+Result<std::vector<InputFile>> expand_paths(const std::vector<fs::path>& list,
                                            std::string_view field,
                                            std::string_view role,
                                            std::string_view extension) {
@@ -79,6 +79,8 @@ Result<std::vector<InputFile>> expand_list(const std::vector<fs::path>& list,
   });
   return files;
 }
+
+namespace {
 
 Result<InputFile> single(const fs::path& path, std::string_view field,
                          std::string_view role) {
@@ -111,10 +113,10 @@ Result<Inputs> gather_inputs(const Fleet& fleet, unsigned threads) {
   Inputs inputs;
   inputs.fleet_file = {.role = "fleet", .path = fleet.fleet_file};
 
-  auto debs = expand_list(fleet.debs, "debs", "deb", ".deb");
+  auto debs = expand_paths(fleet.debs, "debs", "deb", ".deb");
   if (!debs) return std::unexpected(debs.error());
   inputs.debs = std::move(*debs);
-  auto cabs = expand_list(fleet.firmware, "firmware", "firmware", ".cab");
+  auto cabs = expand_paths(fleet.firmware, "firmware", "firmware", ".cab");
   if (!cabs) return std::unexpected(cabs.error());
   inputs.firmware = std::move(*cabs);
 

@@ -32,6 +32,13 @@ struct Inputs {
   [[nodiscard]] std::vector<InputFile*> all();
 };
 
+// Expands a list of files and folders: each folder gives the files with the
+// extension directly inside it. Refuses two files with one name, which
+// would land on one path. `field` names the list in messages.
+[[nodiscard]] Result<std::vector<InputFile>> expand_paths(
+    const std::vector<std::filesystem::path>& list, std::string_view field,
+    std::string_view role, std::string_view extension);
+
 // Expands folders in fleet.debs (*.deb) and fleet.firmware (*.cab), checks
 // that every named file exists and is readable, refuses two carried files
 // with one name, and hashes everything on `threads` workers. Fails with

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "builder/build.hpp"
+#include "builder/repo_command.hpp"
 #include "builder/verify.hpp"
 #include "core/log.hpp"
 #include "core/suggest.hpp"
@@ -51,6 +52,57 @@ int run_build(const sf::builder::BuildOptions& parsed) {
   return 0;
 }
 
+// The signing key named on the command line; exactly one way must be given.
+sf::Result<sf::builder::SigningKey> signing_key_from(
+    const std::string& file, const std::string& home,
+    const std::string& fingerprint, const std::string& generate) {
+  using Kind = sf::builder::SigningKey::Kind;
+  sf::builder::SigningKey key;
+  int given = !file.empty() + !home.empty() + !generate.empty();
+  if (given != 1) {
+    return sf::fail(ExitCode::invalid_args,
+                    "repo build: give exactly one of --signing-key, "
+                    "--gnupg-home or --generate-key");
+  }
+  if (!home.empty() && fingerprint.empty()) {
+    return sf::fail(ExitCode::invalid_args,
+                    "repo build: --gnupg-home needs --fingerprint");
+  }
+  if (!file.empty()) {
+    key.kind = Kind::secret_key_file;
+    key.secret_key_file = file;
+  } else if (!home.empty()) {
+    key.kind = Kind::gnupg_home;
+    key.gnupg_home = home;
+    key.fingerprint = fingerprint;
+  } else {
+    key.kind = Kind::generate;
+    key.algorithm = generate;
+  }
+  return key;
+}
+
+struct RepoArgs {
+  sf::builder::RepoBuildOptions options;
+  std::string key_file, gnupg_home, fingerprint, generate;
+};
+
+int run_repo_build(RepoArgs args) {
+  auto key = signing_key_from(args.key_file, args.gnupg_home,
+                              args.fingerprint, args.generate);
+  if (!key) return report(key.error());
+  args.options.signing_key = *key;
+  auto epoch = source_date_epoch();
+  if (!epoch) return report(epoch.error());
+  args.options.source_date_epoch = *epoch;
+  auto built = sf::builder::repo_build(args.options);
+  if (!built) return report(built.error());
+  sf::log::info("repo", "indexed " + std::to_string(built->packages.size()) +
+                            " packages into " +
+                            args.options.out_dir.string());
+  return 0;
+}
+
 int run_verify(const std::string& target) {
   auto verified = sf::builder::verify(target);
   if (!verified) return report(verified.error());
@@ -69,8 +121,8 @@ int run_inspect(const std::string& image) {
   return 0;
 }
 
-constexpr std::array<std::string_view, 3> kSubcommands = {"build", "verify",
-                                                          "inspect"};
+constexpr std::array<std::string_view, 4> kSubcommands = {"build", "verify",
+                                                          "inspect", "repo"};
 
 // CLI11 says only that an argument was not expected; name the subcommand
 // the user probably meant instead.
@@ -113,6 +165,37 @@ int main(int argc, char** argv) {
       app.add_subcommand("inspect", "Describe an image as JSON on stdout");
   inspect_cmd->add_option("image", image, "The image to describe")->required();
 
+  RepoArgs repo;
+  auto* repo_cmd =
+      app.add_subcommand("repo", "Work with signed APT repositories");
+  repo_cmd->require_subcommand(1);
+  auto* repo_build_cmd = repo_cmd->add_subcommand(
+      "build", "Write a signed APT repository of .deb files");
+  repo_build_cmd
+      ->add_option("debs", repo.options.debs, ".deb files or folders of them")
+      ->required();
+  repo_build_cmd->add_option("-o,--out", repo.options.out_dir,
+                             "The repository folder")
+      ->required();
+  repo_build_cmd->add_option("--suite", repo.options.suite, "Suite name")
+      ->capture_default_str();
+  repo_build_cmd->add_option("--arch", repo.options.architectures,
+                             "Architectures besides all (default arm64)");
+  repo_build_cmd->add_option("--valid-for-days", repo.options.valid_for_days,
+                             "Set Valid-Until this many days after Date");
+  repo_build_cmd->add_option("--signing-key", repo.key_file,
+                             "Armored secret key file");
+  repo_build_cmd->add_option("--gnupg-home", repo.gnupg_home,
+                             "GnuPG home holding the key");
+  repo_build_cmd->add_option("--fingerprint", repo.fingerprint,
+                             "Fingerprint of the key in --gnupg-home");
+  repo_build_cmd
+      ->add_option("--generate-key", repo.generate,
+                   "Make a throwaway key (ed25519 or rsa3072) for trials")
+      ->check(CLI::IsMember({"ed25519", "rsa3072"}));
+  repo_build_cmd->add_option("-j,--jobs", repo.options.threads,
+                             "Worker threads (default: one per core)");
+
   if (argc > 1 && argv[1][0] != '-') {
     std::string_view first = argv[1];
     if (std::find(kSubcommands.begin(), kSubcommands.end(), first) ==
@@ -133,5 +216,6 @@ int main(int argc, char** argv) {
   if (*build_cmd) return run_build(build);
   if (*verify_cmd) return run_verify(target);
   if (*inspect_cmd) return run_inspect(image);
+  if (*repo_build_cmd) return run_repo_build(repo);
   return static_cast<int>(ExitCode::invalid_args);
 }

@@ -48,7 +48,8 @@ Result<std::string> import_file(GpgContext& gpg, const fs::path& file) {
 }
 
 // The throwaway key of the bundled example: made once per output folder.
-Result<std::string> throwaway_key(GpgContext& gpg, const Fleet& fleet,
+Result<std::string> throwaway_key(GpgContext& gpg, const SigningKey& key,
+                                  std::string_view owner,
                                   const fs::path& out_dir) {
   auto file = out_dir / kThrowawayKey;
   std::error_code ec;
@@ -57,10 +58,10 @@ Result<std::string> throwaway_key(GpgContext& gpg, const Fleet& fleet,
                              "; name a real key in signing_key for a fleet");
     return import_file(gpg, file);
   }
-  auto algo = fleet.signing_key.algorithm == "rsa3072" ? KeyAlgo::rsa3072
-                                                       : KeyAlgo::ed25519;
+  auto algo =
+      key.algorithm == "rsa3072" ? KeyAlgo::rsa3072 : KeyAlgo::ed25519;
   auto fpr = gpg.generate_key(
-      "sparkforge throwaway key for fleet " + fleet.name, algo);
+      "sparkforge throwaway key for " + std::string(owner), algo);
   if (!fpr) return fpr;
   auto secret = gpg.export_secret(*fpr);
   if (!secret) return std::unexpected(secret.error());
@@ -78,10 +79,10 @@ Result<std::string> Signer::public_key() const {
   return gpg_->export_public(fingerprint_);
 }
 
-Result<Signer> open_signer(const Fleet& fleet, const fs::path& out_dir,
+Result<Signer> open_signer(const SigningKey& key, std::string_view owner,
+                           const fs::path& out_dir,
                            std::optional<std::int64_t> fixed_time) {
   using Kind = SigningKey::Kind;
-  const auto& key = fleet.signing_key;
   Signer signer;
   fs::path home = key.gnupg_home;
   if (key.kind != Kind::gnupg_home) {
@@ -98,7 +99,7 @@ Result<Signer> open_signer(const Fleet& fleet, const fs::path& out_dir,
   if (key.kind == Kind::secret_key_file) {
     fpr = import_file(*signer.gpg_, key.secret_key_file);
   } else if (key.kind == Kind::generate) {
-    fpr = throwaway_key(*signer.gpg_, fleet, out_dir);
+    fpr = throwaway_key(*signer.gpg_, key, owner, out_dir);
   }
   if (!fpr) return std::unexpected(fpr.error().with_context("signing key"));
   signer.fingerprint_ = *fpr;

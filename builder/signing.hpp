@@ -26,21 +26,24 @@ class Signer {
   [[nodiscard]] Result<std::string> public_key() const;
 
  private:
-  friend Result<Signer> open_signer(const Fleet&, const std::filesystem::path&,
+  friend Result<Signer> open_signer(const SigningKey&, std::string_view,
+                                    const std::filesystem::path&,
                                     std::optional<std::int64_t>);
   std::optional<TempDir> home_;  // destroyed after gpg_
   std::unique_ptr<GpgContext> gpg_;
   std::string fingerprint_;
 };
 
-// Opens the key the fleet names: imports `secret_key_file`, uses the
-// fingerprint in `gnupg_home`, or, for `generate`, reuses the throwaway key
-// kept in out_dir/throwaway-signing-key.asc or makes one there (and says so
-// on stderr). With fixed_time set, signatures carry that time, so the same
+// Opens the key a fleet file (or the command line) names: imports
+// `secret_key_file`, uses the fingerprint in `gnupg_home`, or, for
+// `generate`, reuses the throwaway key kept in
+// out_dir/throwaway-signing-key.asc or makes one there for `owner` (and says
+// so on stderr). With fixed_time set, signatures carry that time, so the same
 // key and inputs sign to the same bytes. Fails with not_found for a missing
 // key file and general when gpg refuses the key.
 [[nodiscard]] Result<Signer> open_signer(
-    const Fleet& fleet, const std::filesystem::path& out_dir,
+    const SigningKey& key, std::string_view owner,
+    const std::filesystem::path& out_dir,
     std::optional<std::int64_t> fixed_time);
 
 inline constexpr const char* kThrowawayKey = "throwaway-signing-key.asc";
