@@ -236,9 +236,8 @@ Result<std::vector<TreeFile>> write_cidata_tree(Job& job) {
   return hash_tree(job.cidata_tree, 1);
 }
 
-Result<void> make_image(const Job& job, const fs::path& tree,
-                        FsType type, const char* label,
-                        std::uint64_t size) {
+Result<void> make_image(const Job& job, const fs::path& tree, FsType type,
+                        const char* label, std::uint64_t size) {
   ImageOptions options;
   options.source_dir = tree;
   options.image =
@@ -266,14 +265,13 @@ Result<void> make_installer(const Job& job, FsType oem_type) {
                    .image = job.staging / kCidataImage,
                    .type_guid = kBasicDataType,
                    .uuid = derived_uuid(job, "cidata-partition")});
-  parts.push_back({.name = oemdata::kLabel,
-                   .image = job.staging / kOemdataImage,
-                   .type_guid = oem_type == FsType::ext4
-                                    ? kLinuxDataType
-                                    : kBasicDataType,
-                   .uuid = derived_uuid(job, "oemdata-partition")});
+  parts.push_back(
+      {.name = oemdata::kLabel,
+       .image = job.staging / kOemdataImage,
+       .type_guid = oem_type == FsType::ext4 ? kLinuxDataType : kBasicDataType,
+       .uuid = derived_uuid(job, "oemdata-partition")});
   return append_partitions(job.inputs.base_image->path,
-                                    job.staging / kInstallerImage, parts);
+                           job.staging / kInstallerImage, parts);
 }
 
 // Renames every output from the staging folder into out_dir, removes an
@@ -378,8 +376,7 @@ Result<BuildReport> build(const BuildOptions& options) {
   job.oem_tree = job.staging / "oemdata";
   job.cidata_tree = job.staging / "cidata";
 
-  auto signer =
-      open_signer(job.fleet.signing_key, "fleet " + job.fleet.name,
+  auto signer = open_signer(job.fleet.signing_key, "fleet " + job.fleet.name,
                             options.out_dir, options.source_date_epoch);
   if (!signer) return std::unexpected(signer.error());
 

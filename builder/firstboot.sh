@@ -9,6 +9,9 @@ console=${SPARKFORGE_CONSOLE:-/dev/console}
 wait_sec=${SPARKFORGE_WAIT_SEC:-120}
 poll_sec=${SPARKFORGE_POLL_SEC:-2}
 disabled=${SPARKFORGE_CLOUD_DISABLED_FILE:-/etc/cloud/cloud-init.disabled}
+# runcmd runs once per instance; removing its semaphore makes cloud-init run
+# this script again on the next boot.
+sem=${SPARKFORGE_RUNCMD_SEM:-/var/lib/cloud/instance/sem/config_scripts_user}
 
 # say PRIORITY MESSAGE: to the console and the journal, never failing.
 say() {
@@ -28,6 +31,7 @@ until oemdata_present; do
   if [ "$waited" -ge "$wait_sec" ]; then
     say err "OEMDATA partition not found after $wait_sec s;" \
       "cloud-init stays enabled and will retry on next boot"
+    rm -f "$sem"
     exit 1
   fi
   sleep "$poll_sec"
@@ -38,6 +42,7 @@ mkdir -p "$mnt"
 if ! mount -o rw LABEL=OEMDATA "$mnt"; then
   say err "mounting OEMDATA at $mnt failed;" \
     "cloud-init stays enabled and will retry on next boot"
+  rm -f "$sem"
   exit 1
 fi
 
@@ -55,6 +60,7 @@ else
     "cloud-init stays enabled and will retry on next boot"
 fi
 
+[ "$rc" -eq 0 ] || rm -f "$sem"
 sync
 umount "$mnt" || say warning "unmounting $mnt failed"
 exit "$rc"

@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "core/atomic_file.hpp"
+#include "core/suggest.hpp"
 
 namespace sf::builder {
 namespace {
@@ -29,7 +30,6 @@ constexpr std::size_t kMaxTagValueChars = 256;
 // NVAIAAssetMeta holds at most 8192 bytes; keep room for its schema and
 // updated_at_utc members around the groups.
 constexpr std::size_t kMaxTagGroupsJsonBytes = 8192 - 256;
-constexpr int kMaxSuggestionDistance = 2;
 
 // Where messages point and how relative paths resolve.
 struct Context {
@@ -90,52 +90,6 @@ std::string lower(std::string_view text) {
   return out;
 }
 
-// Optimal string alignment distance: edits plus adjacent transpositions.
-int edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::vector<int>> d(a.size() + 1, std::vector<int>(b.size() + 1));
-  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = static_cast<int>(i);
-  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = static_cast<int>(j);
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      int cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      d[i][j] =
-          std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-      }
-    }
-  }
-  return d[a.size()][b.size()];
-}
-
-// The closest candidate within kMaxSuggestionDistance, ignoring case.
-std::optional<std::string_view> closest(
-    std::string_view word, std::span<const std::string_view> candidates) {
-  std::optional<std::string_view> best;
-  int best_distance = kMaxSuggestionDistance + 1;
-  for (std::string_view candidate : candidates) {
-    int distance = edit_distance(lower(word), lower(candidate));
-    if (distance < best_distance) {
-      best = candidate;
-      best_distance = distance;
-    }
-  }
-  return best;
-}
-
-// "did you mean 'x'?" or the list of valid choices.
-std::string suggestion(std::string_view word,
-                       std::span<const std::string_view> candidates) {
-  if (auto best = closest(word, candidates)) {
-    return "did you mean '" + std::string(*best) + "'?";
-  }
-  std::string all;
-  for (std::string_view candidate : candidates) {
-    all += (all.empty() ? "" : ", ") + std::string(candidate);
-  }
-  return "valid keys are: " + all;
-}
-
 // ---------------------------------------------------------------------------
 // Mappings
 
@@ -168,7 +122,7 @@ Result<Entries> read_mapping(const Context& ctx, const Node& node,
     if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
       return error_at(ctx, key.Mark(),
                       "unknown key '" + name + "' " + where + "; " +
-                          suggestion(name, allowed));
+                          suggestion(name, allowed, "keys"));
     }
     entries.emplace(name, Entry{key.Mark(), pair.second});
   }

@@ -53,9 +53,9 @@ Result<std::vector<fs::path>> expand_entry(const fs::path& entry,
 }  // namespace
 
 Result<std::vector<InputFile>> expand_paths(const std::vector<fs::path>& list,
-                                           std::string_view field,
-                                           std::string_view role,
-                                           std::string_view extension) {
+                                            std::string_view field,
+                                            std::string_view role,
+                                            std::string_view extension) {
   std::vector<InputFile> files;
   std::map<std::string, fs::path> by_name;
   for (const auto& entry : list) {

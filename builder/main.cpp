@@ -88,8 +88,8 @@ struct RepoArgs {
 };
 
 int run_repo_build(RepoArgs args) {
-  auto key = signing_key_from(args.key_file, args.gnupg_home,
-                              args.fingerprint, args.generate);
+  auto key = signing_key_from(args.key_file, args.gnupg_home, args.fingerprint,
+                              args.generate);
   if (!key) return report(key.error());
   args.options.signing_key = *key;
   auto epoch = source_date_epoch();
@@ -98,8 +98,7 @@ int run_repo_build(RepoArgs args) {
   auto built = sf::builder::repo_build(args.options);
   if (!built) return report(built.error());
   sf::log::info("repo", "indexed " + std::to_string(built->packages.size()) +
-                            " packages into " +
-                            args.options.out_dir.string());
+                            " packages into " + args.options.out_dir.string());
   return 0;
 }
 
@@ -128,7 +127,7 @@ constexpr std::array<std::string_view, 4> kSubcommands = {"build", "verify",
 // the user probably meant instead.
 int unknown_subcommand(std::string_view word) {
   std::cerr << "sparkforge: error: unknown command '" << word << "'; "
-            << sf::suggestion(word, kSubcommands) << "\n";
+            << sf::suggestion(word, kSubcommands, "commands") << "\n";
   return static_cast<int>(ExitCode::invalid_args);
 }
 
@@ -174,8 +173,8 @@ int main(int argc, char** argv) {
   repo_build_cmd
       ->add_option("debs", repo.options.debs, ".deb files or folders of them")
       ->required();
-  repo_build_cmd->add_option("-o,--out", repo.options.out_dir,
-                             "The repository folder")
+  repo_build_cmd
+      ->add_option("-o,--out", repo.options.out_dir, "The repository folder")
       ->required();
   repo_build_cmd->add_option("--suite", repo.options.suite, "Suite name")
       ->capture_default_str();

@@ -24,9 +24,9 @@ Result<RepoReport> repo_build(const RepoBuildOptions& options) {
   // A throwaway key stays beside the repository, never inside the folder a
   // web server publishes.
   auto key_dir = std::filesystem::absolute(options.out_dir).parent_path();
-  auto signer = open_signer(options.signing_key,
-                            "repository " + options.out_dir.string(), key_dir,
-                            options.source_date_epoch);
+  auto signer =
+      open_signer(options.signing_key, "repository " + options.out_dir.string(),
+                  key_dir, options.source_date_epoch);
   if (!signer) return std::unexpected(signer.error());
 
   RepoOptions repo;

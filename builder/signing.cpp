@@ -58,8 +58,7 @@ Result<std::string> throwaway_key(GpgContext& gpg, const SigningKey& key,
                              "; name a real key in signing_key for a fleet");
     return import_file(gpg, file);
   }
-  auto algo =
-      key.algorithm == "rsa3072" ? KeyAlgo::rsa3072 : KeyAlgo::ed25519;
+  auto algo = key.algorithm == "rsa3072" ? KeyAlgo::rsa3072 : KeyAlgo::ed25519;
   auto fpr = gpg.generate_key(
       "sparkforge throwaway key for " + std::string(owner), algo);
   if (!fpr) return fpr;

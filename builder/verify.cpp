@@ -186,8 +186,7 @@ Result<void> verify_disk(const fs::path& image, const std::string& where,
       continue;
     }
     auto copy = scratch->path() / part.name;
-    auto copied =
-        copy_range(image, part.start_bytes, part.size_bytes, copy);
+    auto copied = copy_range(image, part.start_bytes, part.size_bytes, copy);
     if (!copied) return std::unexpected(copied.error());
     auto label = where + " partition " + std::to_string(part.number) + " (" +
                  part.name + ")";
@@ -322,8 +321,7 @@ Result<json> inspect(const fs::path& image) {
         {"type", part.type_guid},          {"uuid", part.uuid},
         {"start_bytes", part.start_bytes}, {"size_bytes", part.size_bytes}};
     auto copy = scratch->path() / ("part" + std::to_string(part.number));
-    auto copied =
-        copy_range(image, part.start_bytes, part.size_bytes, copy);
+    auto copied = copy_range(image, part.start_bytes, part.size_bytes, copy);
     if (!copied) return std::unexpected(copied.error());
     auto fs_entry = describe_filesystem(copy);
     fs::remove(copy);

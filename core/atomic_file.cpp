@@ -36,8 +36,7 @@ Result<void> write_file_atomic(const std::filesystem::path& path,
                                std::string_view data, unsigned mode) {
   auto temp = path;
   temp += ".tmp." + std::to_string(::getpid());
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                  mode);
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) {
     auto code = errno == EACCES ? ExitCode::permission : ExitCode::general;
     return fail(code, "writing " + path.string() + ": " + errno_text());
@@ -78,9 +77,8 @@ Result<std::string> read_file(const std::filesystem::path& path,
   std::error_code ec;
   auto size = std::filesystem::file_size(path, ec);
   if (ec) {
-    auto code = ec == std::errc::no_such_file_or_directory
-                    ? ExitCode::not_found
-                    : ExitCode::general;
+    auto code = ec == std::errc::no_such_file_or_directory ? ExitCode::not_found
+                                                           : ExitCode::general;
     return fail(code, "reading " + path.string() + ": " + ec.message());
   }
   if (size > max_bytes) {
@@ -102,8 +100,8 @@ Result<TempDir> TempDir::create(const std::filesystem::path& parent,
   if (::mkdtemp(pattern.data()) == nullptr) {
     auto code = errno == EACCES || errno == EROFS ? ExitCode::permission
                                                   : ExitCode::general;
-    return fail(code, "creating a folder in " + parent.string() + ": " +
-                          errno_text());
+    return fail(
+        code, "creating a folder in " + parent.string() + ": " + errno_text());
   }
   return TempDir(std::filesystem::path(pattern));
 }

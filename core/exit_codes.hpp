@@ -6,13 +6,13 @@ namespace sf {
 
 enum class ExitCode : int {
   ok = 0,
-  general = 1,         // E_GENERAL: the work failed (a bad input file, ...)
-  invalid_args = 2,    // E_INVALID_ARGS: the command line or config is wrong
-  permission = 3,      // E_PERMISSION: needs root or a writable path
-  not_found = 4,       // E_NOT_FOUND: an input does not exist
-  timeout = 5,         // E_TIMEOUT: an external command ran out of time
-  verify_failed = 6,   // an output does not match its manifest or signature
-  interrupted = 130,   // E_INTERRUPTED: SIGINT or SIGTERM
+  general = 1,        // E_GENERAL: the work failed (a bad input file, ...)
+  invalid_args = 2,   // E_INVALID_ARGS: the command line or config is wrong
+  permission = 3,     // E_PERMISSION: needs root or a writable path
+  not_found = 4,      // E_NOT_FOUND: an input does not exist
+  timeout = 5,        // E_TIMEOUT: an external command ran out of time
+  verify_failed = 6,  // an output does not match its manifest or signature
+  interrupted = 130,  // E_INTERRUPTED: SIGINT or SIGTERM
 };
 
 // The E_* name of an exit code, as envelopes and logs spell it.

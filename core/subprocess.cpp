@@ -107,8 +107,8 @@ Result<RunResult> run(const RunOptions& options) {
   }
   Pipe in, out, err;
   if (in.read < 0 || out.read < 0 || err.read < 0) {
-    return fail("running " + options.argv[0] + ": pipe: " +
-                std::strerror(errno));
+    return fail("running " + options.argv[0] +
+                ": pipe: " + std::strerror(errno));
   }
 
   posix_spawn_file_actions_t actions;
@@ -161,17 +161,16 @@ Result<RunResult> run(const RunOptions& options) {
       timed_out = true;
       break;
     }
-    std::array<pollfd, 3> fds{{{out.read, POLLIN, 0},
-                               {err.read, POLLIN, 0},
-                               {in.write, POLLOUT, 0}}};
+    std::array<pollfd, 3> fds{
+        {{out.read, POLLIN, 0}, {err.read, POLLIN, 0}, {in.write, POLLOUT, 0}}};
     int ready = ::poll(fds.data(), fds.size(),
                        static_cast<int>(std::min<long>(left.count(), 1000)));
     if (ready < 0 && errno != EINTR) {
       break;
     }
     if (fds[2].revents & (POLLOUT | POLLERR | POLLHUP)) {
-      ssize_t n = ::write(in.write, input.data() + written,
-                          input.size() - written);
+      ssize_t n =
+          ::write(in.write, input.data() + written, input.size() - written);
       if (n > 0) written += static_cast<std::size_t>(n);
       if (n < 0 || written == input.size()) in.close_write();
     }
@@ -202,8 +201,8 @@ Result<RunResult> run(const RunOptions& options) {
                 "running " + options.argv[0] + ": timed out after " +
                     std::to_string(options.timeout.count()) + " ms");
   }
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status)
-                                       : 128 + WTERMSIG(status);
+  result.exit_code =
+      WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
 }
 

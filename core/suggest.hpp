@@ -19,9 +19,10 @@ namespace sf {
     std::string_view word, std::span<const std::string_view> candidates,
     int max_distance = 2);
 
-// "did you mean 'x'?" when a candidate is close, else "expected one of
-// 'a', 'b', 'c'".
+// "did you mean 'x'?" when a candidate is close, else "valid <what> are:
+// a, b, c".
 [[nodiscard]] std::string suggestion(
-    std::string_view word, std::span<const std::string_view> candidates);
+    std::string_view word, std::span<const std::string_view> candidates,
+    std::string_view what);
 
 }  // namespace sf

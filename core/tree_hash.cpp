@@ -12,8 +12,9 @@
 
 namespace sf {
 
-Result<void> parallel_for(std::size_t count, unsigned threads,
-                          const std::function<Result<void>(std::size_t)>& work) {
+Result<void> parallel_for(
+    std::size_t count, unsigned threads,
+    const std::function<Result<void>(std::size_t)>& work) {
   if (threads == 0) {
     threads = std::max(1u, std::thread::hardware_concurrency());
   }
@@ -52,8 +53,8 @@ Result<std::vector<TreeFile>> hash_tree(const std::filesystem::path& root,
   std::error_code ec;
   auto it = std::filesystem::recursive_directory_iterator(root, ec);
   if (ec) {
-    return fail(ExitCode::not_found, "reading " + root.string() + ": " +
-                                         ec.message());
+    return fail(ExitCode::not_found,
+                "reading " + root.string() + ": " + ec.message());
   }
   for (const auto& entry : it) {
     auto status = entry.symlink_status();

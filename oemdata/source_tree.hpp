@@ -30,9 +30,9 @@ struct TreeEntry {
 // folder its files and symlinks by name (byte order), then each sub-folder
 // followed by its own contents. The order never depends on the host's
 // readdir order. Regular files that share an inode are marked as hard
-// links of the first of them. Fails on sockets, fifos and device nodes, on names holding
-// a newline or a double quote, and when root is not a folder (not_found when
-// it does not exist).
+// links of the first of them. Fails on sockets, fifos and device nodes, on
+// names holding a newline or a double quote, and when root is not a folder
+// (not_found when it does not exist).
 [[nodiscard]] Result<std::vector<TreeEntry>> scan_tree(
     const std::filesystem::path& root);
 

@@ -38,6 +38,8 @@ class Firstboot : public ::testing::Test {
   fs::path mnt() const { return root() / "mnt"; }
   fs::path dev() const { return root() / "OEMDATA"; }
   fs::path disabled() const { return root() / "cloud-init.disabled"; }
+  // cloud-init's once-per-instance mark for runcmd; present before a boot.
+  fs::path sem() const { return root() / "config_scripts_user"; }
 
   // A command that logs "NAME ARGS" and exits with code.
   void fake(const std::string& name, int code) {
@@ -66,7 +68,9 @@ class Firstboot : public ::testing::Test {
                 {"SPARKFORGE_CONSOLE", (root() / "console").string()},
                 {"SPARKFORGE_WAIT_SEC", wait_sec},
                 {"SPARKFORGE_POLL_SEC", "1"},
-                {"SPARKFORGE_CLOUD_DISABLED_FILE", disabled().string()}}};
+                {"SPARKFORGE_CLOUD_DISABLED_FILE", disabled().string()},
+                {"SPARKFORGE_RUNCMD_SEM", sem().string()}}};
+    EXPECT_TRUE(write_file_atomic(sem(), ""));
     auto result = run(options);
     EXPECT_TRUE(result) << result.error().message;
     return result ? *result : RunResult{};
@@ -88,6 +92,8 @@ TEST_F(Firstboot, MissingOemdataKeepsCloudInitEnabled) {
             std::string::npos);
   EXPECT_EQ(read(root() / "calls.log").find("mount "), std::string::npos);
   EXPECT_FALSE(fs::exists(disabled()));
+  // runcmd will run again on the next boot.
+  EXPECT_FALSE(fs::exists(sem()));
 }
 
 TEST_F(Firstboot, FailingHookKeepsCloudInitEnabled) {
@@ -96,6 +102,7 @@ TEST_F(Firstboot, FailingHookKeepsCloudInitEnabled) {
   RunResult result = run_script();
   EXPECT_EQ(result.exit_code, 3);
   EXPECT_FALSE(fs::exists(disabled()));
+  EXPECT_FALSE(fs::exists(sem()));
   EXPECT_NE(read(root() / "console").find("hook.sh failed with exit code 3"),
             std::string::npos);
   // Unmounted even after a failure.
@@ -109,6 +116,7 @@ TEST_F(Firstboot, SucceedingHookDisablesCloudInit) {
   RunResult result = run_script();
   EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_TRUE(fs::exists(disabled()));
+  EXPECT_TRUE(fs::exists(sem()));
   EXPECT_EQ(read(mnt() / "seen"), mnt().string() + "\n");
   const std::string calls = read(root() / "calls.log");
   EXPECT_NE(calls.find("mount -o rw LABEL=OEMDATA " + mnt().string()),
@@ -122,6 +130,7 @@ TEST_F(Firstboot, BlkidAloneFindsTheLabel) {
   RunResult result = run_script();
   EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_TRUE(fs::exists(disabled()));
+  EXPECT_TRUE(fs::exists(sem()));
 }
 
 TEST_F(Firstboot, FailedMountSkipsTheHook) {

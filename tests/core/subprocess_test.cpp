@@ -29,8 +29,8 @@ TEST(Subprocess, TimeoutKillsTheGroup) {
 }
 
 TEST(Subprocess, CapsOutput) {
-  auto r = run({.argv = {"sh", "-c", "head -c 100000 /dev/zero"},
-                .output_cap = 1000});
+  auto r = run(
+      {.argv = {"sh", "-c", "head -c 100000 /dev/zero"}, .output_cap = 1000});
   ASSERT_TRUE(r);
   EXPECT_EQ(r->out.size(), 1000u);
   EXPECT_TRUE(r->out_truncated);

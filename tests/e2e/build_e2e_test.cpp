@@ -51,8 +51,8 @@ class ExampleBuild : public ::testing::Test {
   static void rdump(const fs::path& image, const std::string& from,
                     const fs::path& to) {
     fs::create_directories(to);
-    auto ran = run_tool({"debugfs", "-R", "rdump " + from + " " + to.string(),
-                         image.string()});
+    auto ran = run_tool(
+        {"debugfs", "-R", "rdump " + from + " " + to.string(), image.string()});
     ASSERT_TRUE(ran);
     ASSERT_EQ(ran->exit_code, 0) << ran->err;
   }
@@ -77,8 +77,8 @@ TempDir* ExampleBuild::work_ = nullptr;
 std::string* ExampleBuild::build_stderr_ = nullptr;
 
 TEST_F(ExampleBuild, WritesEveryOutputAndAManifestOfThem) {
-  auto manifest = nlohmann::json::parse(read_file(out() / "manifest.json")
-                                            .value());
+  auto manifest =
+      nlohmann::json::parse(read_file(out() / "manifest.json").value());
   std::set<std::string> listed;
   for (const auto& output : manifest["outputs"]) {
     auto path = out() / output["path"].get<std::string>();
@@ -101,7 +101,7 @@ TEST_F(ExampleBuild, SaysOnStderrThatItGeneratedAThrowawayKey) {
 TEST_F(ExampleBuild, CidataIsVfatLabelledCidataTwice) {
   auto tags = blkid(out() / "cidata.img");
   EXPECT_EQ(tags["TYPE"], "vfat");
-  EXPECT_EQ(tags["LABEL"], "CIDATA");        // root directory entry
+  EXPECT_EQ(tags["LABEL"], "CIDATA");          // root directory entry
   EXPECT_EQ(tags["LABEL_FATBOOT"], "CIDATA");  // boot sector
   auto fsck = run_tool({"fsck.fat", "-n", (out() / "cidata.img").string()});
   ASSERT_TRUE(fsck);
@@ -121,8 +121,7 @@ TEST_F(ExampleBuild, UserDataPassesCloudInitSchema) {
   auto dest = work() / "seed";
   fs::create_directories(dest);
   for (const char* name : {"user-data", "meta-data", "network-config"}) {
-    auto copy = run_tool({"mcopy", "-n", "-i",
-                          (out() / "cidata.img").string(),
+    auto copy = run_tool({"mcopy", "-n", "-i", (out() / "cidata.img").string(),
                           std::string("::") + name, (dest / name).string()});
     ASSERT_TRUE(copy);
     ASSERT_EQ(copy->exit_code, 0) << name << ": " << copy->err;
@@ -228,7 +227,8 @@ TEST_F(ExampleBuild, AptInstallsCarriedPackagesOverHttp) {
   HttpServer server(repo);
   ASSERT_FALSE(server.url().empty()) << "python3 http.server did not start";
   PrivateApt apt(work() / "apt-http");
-  apt.set_source(server.url() + "/repo", suite_of(repo), repo / "keys/fleet.asc");
+  apt.set_source(server.url() + "/repo", suite_of(repo),
+                 repo / "keys/fleet.asc");
   auto update = apt.apt_get({"update"});
   ASSERT_TRUE(update);
   ASSERT_EQ(update->exit_code, 0) << update->out << update->err;
@@ -246,8 +246,8 @@ TEST_F(ExampleBuild, AptInstallsCarriedPackagesOverHttp) {
 
 // Flips one byte of a file inside an ext4 image, found with debugfs.
 void tamper(const fs::path& image, const std::string& file) {
-  auto stat = run_tool({"debugfs", "-R", "bmap " + file + " 0",
-                        image.string()});
+  auto stat =
+      run_tool({"debugfs", "-R", "bmap " + file + " 0", image.string()});
   ASSERT_TRUE(stat);
   auto block = std::stoull(stat->out);
   auto blocks = run_tool({"dumpe2fs", "-h", image.string()});
@@ -285,8 +285,8 @@ TEST_F(ExampleBuild, TamperedPackagesXzFailsAptAndVerify) {
   EXPECT_NE(update->err.find("Hash Sum mismatch"), std::string::npos)
       << update->err;
 
-  auto verify = run_tool({sparkforge_binary().string(), "verify",
-                          copy.string()});
+  auto verify =
+      run_tool({sparkforge_binary().string(), "verify", copy.string()});
   ASSERT_TRUE(verify);
   EXPECT_EQ(verify->exit_code, 6) << verify->out << verify->err;
   EXPECT_NE(verify->err.find("binary-arm64/Packages.xz"), std::string::npos)
@@ -294,11 +294,10 @@ TEST_F(ExampleBuild, TamperedPackagesXzFailsAptAndVerify) {
 }
 
 TEST_F(ExampleBuild, VerifyPassesOnTheFolderAndEachImage) {
-  for (const auto& target :
-       {out(), out() / "installer.img", out() / "oemdata.img",
-        out() / "cidata.img"}) {
-    auto verify = run_tool({sparkforge_binary().string(), "verify",
-                            target.string()});
+  for (const auto& target : {out(), out() / "installer.img",
+                             out() / "oemdata.img", out() / "cidata.img"}) {
+    auto verify =
+        run_tool({sparkforge_binary().string(), "verify", target.string()});
     ASSERT_TRUE(verify);
     EXPECT_EQ(verify->exit_code, 0) << target << verify->out << verify->err;
     EXPECT_EQ(verify->out.find("skipped"), std::string::npos) << verify->out;

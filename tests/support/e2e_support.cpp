@@ -68,30 +68,48 @@ PrivateApt::PrivateApt(const fs::path& root) : root_(root) {
   fs::copy_file(fs::path(SF_SOURCE_DIR) / "tests/fixtures/arm64-base-status",
                 root_ / "status", fs::copy_options::overwrite_existing);
   auto r = root_.string();
-  std::string conf =
-      "Dir::State \"" + r + "/state/\";\n"
-      "Dir::State::status \"" + r + "/status\";\n"
-      "Dir::Cache \"" + r + "/cache/\";\n"
-      "Dir::Etc \"" + r + "/etc/\";\n"
-      "Dir::Etc::sourcelist \"" + r + "/etc/sources.list\";\n"
-      "Dir::Etc::sourceparts \"" + r + "/etc/sources.list.d\";\n"
-      "Dir::Etc::parts \"" + r + "/etc/apt.conf.d\";\n"
-      "Dir::Etc::preferencesparts \"" + r + "/etc/preferences.d\";\n"
-      "Dir::Etc::trustedparts \"" + r + "/etc/trusted.gpg.d\";\n"
-      "Dir::Log \"" + r + "/log\";\n"
-      "APT::Architecture \"arm64\";\n"
-      "APT::Architectures { \"arm64\"; };\n"
-      "APT::Sandbox::User \"root\";\n"
-      "Acquire::Languages \"none\";\n"
-      "Debug::NoLocking \"true\";\n";
+  std::string conf = "Dir::State \"" + r +
+                     "/state/\";\n"
+                     "Dir::State::status \"" +
+                     r +
+                     "/status\";\n"
+                     "Dir::Cache \"" +
+                     r +
+                     "/cache/\";\n"
+                     "Dir::Etc \"" +
+                     r +
+                     "/etc/\";\n"
+                     "Dir::Etc::sourcelist \"" +
+                     r +
+                     "/etc/sources.list\";\n"
+                     "Dir::Etc::sourceparts \"" +
+                     r +
+                     "/etc/sources.list.d\";\n"
+                     "Dir::Etc::parts \"" +
+                     r +
+                     "/etc/apt.conf.d\";\n"
+                     "Dir::Etc::preferencesparts \"" +
+                     r +
+                     "/etc/preferences.d\";\n"
+                     "Dir::Etc::trustedparts \"" +
+                     r +
+                     "/etc/trusted.gpg.d\";\n"
+                     "Dir::Log \"" +
+                     r +
+                     "/log\";\n"
+                     "APT::Architecture \"arm64\";\n"
+                     "APT::Architectures { \"arm64\"; };\n"
+                     "APT::Sandbox::User \"root\";\n"
+                     "Acquire::Languages \"none\";\n"
+                     "Debug::NoLocking \"true\";\n";
   (void)write_file_atomic(root_ / "apt.conf", conf);
 }
 
 void PrivateApt::set_source(const std::string& uri, const std::string& suite,
                             const fs::path& key) {
-  (void)write_file_atomic(root_ / "etc/sources.list",
-                          "deb [signed-by=" + key.string() + "] " + uri + " " +
-                              suite + " main\n");
+  (void)write_file_atomic(
+      root_ / "etc/sources.list",
+      "deb [signed-by=" + key.string() + "] " + uri + " " + suite + " main\n");
 }
 
 Result<RunResult> PrivateApt::apt_get(std::vector<std::string> args) const {
@@ -129,9 +147,9 @@ bool accepts(int port) {
 
 HttpServer::HttpServer(const fs::path& folder) {
   int port = free_port();
-  std::vector<std::string> args = {"python3", "-m", "http.server",
-                                   "--bind", "127.0.0.1", "--directory",
-                                   folder.string(), std::to_string(port)};
+  std::vector<std::string> args = {
+      "python3",   "-m",          "http.server",   "--bind",
+      "127.0.0.1", "--directory", folder.string(), std::to_string(port)};
   std::vector<char*> argv;
   for (auto& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
@@ -139,8 +157,8 @@ HttpServer::HttpServer(const fs::path& folder) {
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-  int rc = ::posix_spawnp(&pid_, "python3", &actions, nullptr, argv.data(),
-                          environ);
+  int rc =
+      ::posix_spawnp(&pid_, "python3", &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) return;
   for (int i = 0; i < 100; ++i) {
