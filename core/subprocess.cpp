@@ -2,6 +2,8 @@
 // Runs external commands with a timeout and a cap on captured output.
 #include "core/subprocess.hpp"
 
+#include "core/interrupt.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -153,8 +155,13 @@ Result<RunResult> run(const RunOptions& options) {
   }
   auto deadline = start + options.timeout;
   bool timed_out = false;
+  bool stopped = false;
   std::array<char, 65536> buffer;
   while (out.read >= 0 || err.read >= 0) {
+    if (interrupted()) {
+      stopped = true;
+      break;
+    }
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - Clock::now());
     if (left.count() <= 0) {
@@ -188,7 +195,7 @@ Result<RunResult> run(const RunOptions& options) {
                     options.output_cap);
     }
   }
-  if (timed_out) {
+  if (timed_out || stopped) {
     kill_group(pid);
   }
   int status = 0;
@@ -196,6 +203,10 @@ Result<RunResult> run(const RunOptions& options) {
   }
   result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
       Clock::now() - start);
+  if (stopped) {
+    return fail(ExitCode::interrupted,
+                "running " + options.argv[0] + ": interrupted");
+  }
   if (timed_out) {
     return fail(ExitCode::timeout,
                 "running " + options.argv[0] + ": timed out after " +

@@ -34,7 +34,8 @@ struct RunResult {
 
 // Runs a command to completion. Fails with not_found when the program does
 // not exist and with timeout when it outlives options.timeout (its process
-// group is then killed). A non-zero exit is not a failure here; callers
+// group is then killed), and with interrupted when SIGINT or SIGTERM
+// arrives after catch_interrupts() (see core/interrupt.hpp). A non-zero exit is not a failure here; callers
 // decide, usually through run_checked.
 [[nodiscard]] Result<RunResult> run(const RunOptions& options);
 

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: Apache-2.0
+// The host-access layer reads below its root and runs commands under a
+// timeout, recording each.
+#include "runtime-tools/lib/host.hpp"
+
+#include <gtest/gtest.h>
+
+#include "core/atomic_file.hpp"
+
+namespace sf::rt {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+
+class HostTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto dir = TempDir::create(::testing::TempDir(), "host");
+    ASSERT_TRUE(dir);
+    dir_.emplace(std::move(*dir));
+    fs::create_directories(root() / "sys/class/dmi/id");
+    fs::create_directories(root() / "etc");
+  }
+  fs::path root() const { return dir_->path(); }
+  void put(const std::string& path, const std::string& text) {
+    ASSERT_TRUE(write_file_atomic(root() / path, text));
+  }
+  std::optional<TempDir> dir_;
+};
+
+TEST_F(HostTest, ReadsBelowTheRootOnly) {
+  put("etc/machine-id", "abc\n");
+  Host host(root(), milliseconds(1000));
+  EXPECT_EQ(host.read_trimmed("/etc/machine-id"), "abc");
+  EXPECT_FALSE(host.read("/etc/missing"));
+  EXPECT_EQ(host.read_trimmed("/etc/missing"), "");
+}
+
+// Garbage and vendor placeholders in DMI never reach an envelope.
+TEST_F(HostTest, DmiPlaceholdersAndGarbageReadAsEmpty) {
+  struct Case {
+    std::string value;
+    std::string expected;
+  };
+  for (const auto& [value, expected] : std::vector<Case>{
+           {"1234567890ABC\n", "1234567890ABC"},
+           {"To Be Filled By O.E.M.\n", ""},
+           {"Default string\n", ""},
+           {"00000000-0000-0000-0000-000000000000\n", ""},
+           {std::string("\xff\xfe\x01garbage", 10), ""},
+           {"\n", ""}}) {
+    put("sys/class/dmi/id/product_serial", value);
+    Host host(root(), milliseconds(1000));
+    EXPECT_EQ(dmi_field(host, "product_serial"), expected) << value;
+  }
+}
+
+TEST_F(HostTest, AssetIdPrefersSerialThenUuidThenMachineId) {
+  put("etc/machine-id", "mid\n");
+  Host host(root(), milliseconds(1000));
+  bool fallback = false;
+  EXPECT_EQ(read_host_ids(host, &fallback).asset_id, "mid");
+  EXPECT_TRUE(fallback);
+  put("sys/class/dmi/id/product_uuid", "ABCD-1\n");
+  EXPECT_EQ(read_host_ids(host, &fallback).asset_id, "abcd-1");
+  EXPECT_FALSE(fallback);
+  put("sys/class/dmi/id/product_serial", "SN9\n");
+  EXPECT_EQ(read_host_ids(host, &fallback).asset_id, "SN9");
+}
+
+TEST_F(HostTest, CommandsTimeOutAndAreRecorded) {
+  Host host(root(), milliseconds(300));
+  auto ran = host.run({"sleep", "5"});
+  ASSERT_FALSE(ran);
+  EXPECT_EQ(ran.error().code, ExitCode::timeout);
+  ASSERT_EQ(host.commands().size(), 1u);
+  EXPECT_TRUE(host.commands()[0].timed_out);
+}
+
+}  // namespace
+}  // namespace sf::rt

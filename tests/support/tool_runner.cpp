@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: Apache-2.0
+// Runs an on-device tool against a fixture root, as the golden tests and
+// the bad-input tests of the runtime tools do.
+#include "tests/support/tool_runner.hpp"
+
+#include "core/atomic_file.hpp"
+
+namespace sf::test {
+
+namespace fs = std::filesystem;
+
+fs::path fixture_root(const std::string& name) {
+  return fs::path(SF_SOURCE_DIR) / "tests/fixtures/roots" / name;
+}
+
+Result<RunResult> run_on_fixture(const std::string& tool,
+                                 const std::string& root,
+                                 std::vector<std::string> args,
+                                 std::map<std::string, std::string> env) {
+  auto bin = fs::path(SF_SOURCE_DIR) / "tests/fixtures/bin";
+  std::vector<std::string> argv = {(fs::path(SF_BIN_DIR) / tool).string(),
+                                   "--sysroot", fixture_root(root).string(),
+                                   "--no-write-file"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  if (!env.contains("PATH")) {
+    env["PATH"] = (bin / root).string() + ":" + (bin / "common").string();
+  }
+  return run({.argv = argv, .timeout = std::chrono::seconds(60), .env = env});
+}
+
+nlohmann::json normalized(nlohmann::json envelope) {
+  auto& meta = envelope["meta"];
+  meta["collected_at_utc"] = "2026-01-01T00:00:00Z";
+  meta["run_id"] = "00000000-0000-4000-8000-000000000000";
+  meta["duration_ms"] = 0;
+  return envelope;
+}
+
+std::string schema_errors(const std::string& envelope_text) {
+  auto dir = TempDir::create(fs::temp_directory_path(), "sf-schema-");
+  if (!dir) return dir.error().message;
+  auto file = dir->path() / "envelope.json";
+  if (auto wrote = write_file_atomic(file, envelope_text); !wrote) {
+    return wrote.error().message;
+  }
+  auto script = fs::path(SF_SOURCE_DIR) / "tests/support/validate_envelope.py";
+  auto ran = run({.argv = {"python3", script.string(), file.string()}});
+  if (!ran) return ran.error().message;
+  if (ran->exit_code != 0) return ran->out + ran->err;
+  return {};
+}
+
+}  // namespace sf::test

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: Apache-2.0
+// Runs an on-device tool against a fixture root, as the golden tests and
+// the bad-input tests of the runtime tools do.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/subprocess.hpp"
+
+namespace sf::test {
+
+// tests/fixtures/roots/<name>.
+std::filesystem::path fixture_root(const std::string& name);
+
+// Runs bin/<tool> with --sysroot <fixture root> --no-write-file and the
+// extra arguments, with PATH holding only the fake commands of that root
+// (tests/fixtures/bin/<root>) and tests/fixtures/bin/common.
+Result<RunResult> run_on_fixture(const std::string& tool,
+                                 const std::string& root,
+                                 std::vector<std::string> args = {},
+                                 std::map<std::string, std::string> env = {});
+
+// The envelope with run-dependent fields (time, run id, duration) fixed, so
+// it can be compared with a golden file.
+nlohmann::json normalized(nlohmann::json envelope);
+
+// Validates envelope text against docs/schema/envelope.schema.json with
+// python3-jsonschema; returns the validator's complaint, empty when valid.
+std::string schema_errors(const std::string& envelope_text);
+
+}  // namespace sf::test
