@@ -1124,8 +1124,8 @@ Result<Fleet> parse_fleet(std::string_view yaml_text,
 Result<Fleet> load_fleet(const fs::path& path) {
   auto text = read_file(path, kMaxFleetFileBytes);
   if (!text) {
-    return std::unexpected(
-        text.error().with_context("reading fleet file " + path.string()));
+    // read_file's message already says "reading PATH".
+    return std::unexpected(text.error().with_context("fleet file"));
   }
   return parse_fleet(*text, path);
 }

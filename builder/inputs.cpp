@@ -7,6 +7,8 @@
 
 #include "core/hash.hpp"
 #include "core/tree_hash.hpp"
+#include "mirror/apt/deb_file.hpp"
+#include "mirror/apt/repo_index.hpp"
 
 namespace sf::builder {
 namespace {
@@ -92,6 +94,19 @@ Result<InputFile> single(const fs::path& path, std::string_view field,
   return InputFile{.role = std::string(role), .path = path};
 }
 
+// Reads a carried package's control file here, before the build writes
+// anything, so that a broken .deb is named by its input path rather than by
+// its copy in a staging folder that is gone when the message is read.
+Result<void> check_deb(const fs::path& path) {
+  auto control = read_deb_control(path);
+  if (!control) return std::unexpected(control.error().with_context("debs"));
+  if (auto ok = check_identity(*control); !ok) {
+    return std::unexpected(
+        ok.error().with_context("debs: reading " + path.string()));
+  }
+  return {};
+}
+
 }  // namespace
 
 std::vector<InputFile*> Inputs::all() {
@@ -141,6 +156,9 @@ Result<Inputs> gather_inputs(const Fleet& fleet, unsigned threads) {
   auto list = inputs.all();
   auto hashed = parallel_for(list.size(), threads, [&](std::size_t i) {
     auto* file = list[i];
+    if (file->role == "deb") {
+      if (auto ok = check_deb(file->path); !ok) return ok;
+    }
     auto digests = hash_file(file->path);
     if (!digests) return Result<void>(std::unexpected(digests.error()));
     file->size = digests->size;

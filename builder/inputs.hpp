@@ -40,9 +40,11 @@ struct Inputs {
     std::string_view role, std::string_view extension);
 
 // Expands folders in fleet.debs (*.deb) and fleet.firmware (*.cab), checks
-// that every named file exists and is readable, refuses two carried files
-// with one name, and hashes everything on `threads` workers. Fails with
-// not_found naming the fleet field and the path that is missing.
+// that every named file exists and is readable and that every .deb has a
+// control file naming a valid package, refuses two carried files with one
+// name, and hashes everything on `threads` workers. Fails with not_found
+// naming the fleet field and the path that is missing, and with general
+// for a broken .deb ("debs: reading x.deb: not an ar archive").
 [[nodiscard]] Result<Inputs> gather_inputs(const Fleet& fleet,
                                            unsigned threads);
 

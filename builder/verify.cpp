@@ -79,7 +79,8 @@ Result<std::vector<TreeFile>> oemdata_expectation(const fs::path& tree) {
   return files;
 }
 
-Result<void> verify_repo(const fs::path& tree, VerifyReport& report) {
+Result<void> verify_repo(const fs::path& tree, const std::string& where,
+                         VerifyReport& report) {
   auto home = TempDir::create(fs::temp_directory_path(), "sparkforge-gpg-");
   if (!home) return std::unexpected(home.error());
   auto gpg = GpgContext::open(home->path());
@@ -100,13 +101,14 @@ Result<void> verify_repo(const fs::path& tree, VerifyReport& report) {
       error.message = std::string(oemdata::kRepo) + "/" + error.message;
       return std::unexpected(error);
     }
-    report.checked.push_back("repo/dists/" + name +
+    report.checked.push_back(where + ": repo/dists/" + name +
                              ": signature, indices and pool files");
   }
   return {};
 }
 
-Result<void> check_schema(const fs::path& user_data, VerifyReport& report) {
+Result<void> check_schema(const fs::path& user_data, const std::string& where,
+                          VerifyReport& report) {
   auto ran = run(
       {.argv = {"cloud-init", "schema", "--config-file", user_data.string()},
        .timeout = std::chrono::seconds(60)});
@@ -117,10 +119,10 @@ Result<void> check_schema(const fs::path& user_data, VerifyReport& report) {
   }
   if (!ran) return std::unexpected(ran.error());
   if (ran->exit_code != 0) {
-    return mismatch("cidata.img: user-data",
+    return mismatch(where + ": user-data",
                     "cloud-init schema: " + ran->out + ran->err);
   }
-  report.checked.push_back("user-data: cloud-init schema");
+  report.checked.push_back(where + ": user-data passes cloud-init schema");
   return {};
 }
 
@@ -166,16 +168,21 @@ Result<void> verify_filesystem(const fs::path& image, const std::string& where,
                              " files match");
   }
   if (oem) {
-    auto repo = verify_repo(root, report);
+    auto repo = verify_repo(root, where, report);
     if (!repo) return std::unexpected(repo.error().with_context(where));
     return {};
   }
-  return check_schema(root / "user-data", report);
+  return check_schema(root / "user-data", where, report);
 }
 
-// Checks every partition of a disk image labelled CIDATA or OEMDATA.
+// The files manifest.json lists per partition label, for checking the
+// partitions of installer.img against the standalone images' lists.
+using FilesByLabel = std::map<std::string, std::vector<TreeFile>>;
+
+// Checks every partition of a disk image named CIDATA or OEMDATA, against
+// the lists in `expected` when given, else against OEMDATA's own manifest.
 Result<void> verify_disk(const fs::path& image, const std::string& where,
-                         VerifyReport& report) {
+                         const FilesByLabel& expected, VerifyReport& report) {
   auto probe = probe_image(image);
   if (!probe) return std::unexpected(probe.error());
   std::set<std::string> seen;
@@ -190,7 +197,10 @@ Result<void> verify_disk(const fs::path& image, const std::string& where,
     if (!copied) return std::unexpected(copied.error());
     auto label = where + " partition " + std::to_string(part.number) + " (" +
                  part.name + ")";
-    auto checked = verify_filesystem(copy, label, nullptr, report);
+    auto listed = expected.find(part.name);
+    auto checked = verify_filesystem(
+        copy, label, listed == expected.end() ? nullptr : &listed->second,
+        report);
     if (!checked) return checked;
     seen.insert(part.name);
     fs::remove(copy);
@@ -217,6 +227,12 @@ Result<VerifyReport> verify_folder(const fs::path& folder) {
   auto manifest = load_manifest(folder);
   if (!manifest) return std::unexpected(manifest.error());
   VerifyReport report;
+  FilesByLabel by_label;
+  for (const auto& output : (*manifest)["outputs"]) {
+    if (output.contains("label") && output.contains("files")) {
+      by_label[output["label"]] = files_from_json(output["files"]);
+    }
+  }
   for (const auto& output : (*manifest)["outputs"]) {
     auto name = output.value("path", "");
     auto path = folder / name;
@@ -229,7 +245,7 @@ Result<VerifyReport> verify_folder(const fs::path& folder) {
     if (output.contains("files")) files = files_from_json(output["files"]);
     Result<void> checked;
     if (name == kInstallerImage) {
-      checked = verify_disk(path, name, report);
+      checked = verify_disk(path, name, by_label, report);
     } else {
       checked = verify_filesystem(path, name, &files, report);
     }
@@ -259,7 +275,7 @@ Result<VerifyReport> verify(const fs::path& target) {
   auto name = target.filename().string();
   auto checked = probe->partitions.empty()
                      ? verify_filesystem(target, name, nullptr, report)
-                     : verify_disk(target, name, report);
+                     : verify_disk(target, name, {}, report);
   if (!checked) return std::unexpected(checked.error());
   return report;
 }

@@ -3,7 +3,6 @@
 find_package(PkgConfig REQUIRED)
 find_package(Threads REQUIRED)
 find_package(OpenSSL REQUIRED)
-find_package(yaml-cpp REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(CLI11 CONFIG QUIET)
 if(NOT CLI11_FOUND)
@@ -13,12 +12,17 @@ if(NOT CLI11_FOUND)
   target_include_directories(CLI11::CLI11 INTERFACE ${CLI11_INCLUDE_DIR})
 endif()
 pkg_check_modules(LIBARCHIVE REQUIRED IMPORTED_TARGET libarchive)
-pkg_check_modules(BLKID REQUIRED IMPORTED_TARGET blkid)
-pkg_check_modules(FDISK REQUIRED IMPORTED_TARGET fdisk)
-pkg_check_modules(GPGME REQUIRED IMPORTED_TARGET gpgme)
 find_library(APT_PKG_LIBRARY apt-pkg REQUIRED)
 find_path(APT_PKG_INCLUDE_DIR apt-pkg/tagfile.h REQUIRED)
 add_library(apt-pkg::apt-pkg UNKNOWN IMPORTED)
 set_target_properties(apt-pkg::apt-pkg PROPERTIES
   IMPORTED_LOCATION ${APT_PKG_LIBRARY}
   INTERFACE_INCLUDE_DIRECTORIES ${APT_PKG_INCLUDE_DIR})
+
+# Host side only: these cannot be installed for two architectures at once.
+if(SPARKFORGE_HOST_TOOLS)
+  find_package(yaml-cpp REQUIRED)
+  pkg_check_modules(BLKID REQUIRED IMPORTED_TARGET blkid)
+  pkg_check_modules(FDISK REQUIRED IMPORTED_TARGET fdisk)
+  pkg_check_modules(GPGME REQUIRED IMPORTED_TARGET gpgme)
+endif()

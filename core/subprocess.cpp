@@ -14,6 +14,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 extern char** environ;
 
@@ -90,6 +91,31 @@ void kill_group(pid_t pid) {
   ::kill(-pid, SIGKILL);
 }
 
+// The program's path: argv0 itself when it holds a '/', else the first
+// executable of that name in PATH (the one the child will see). Checked
+// before spawning because a failed exec is not reported by posix_spawn
+// everywhere (under qemu-user it becomes exit status 127).
+std::optional<std::string> find_program(const std::string& argv0,
+                                        const std::vector<std::string>& env) {
+  if (argv0.find('/') != std::string::npos) {
+    return ::access(argv0.c_str(), X_OK) == 0 ? std::optional(argv0)
+                                              : std::nullopt;
+  }
+  std::string path = "/usr/local/bin:/usr/bin:/bin";
+  for (const auto& entry : env) {
+    if (entry.starts_with("PATH=")) path = entry.substr(5);
+  }
+  for (std::size_t start = 0; start <= path.size();) {
+    auto end = path.find(':', start);
+    if (end == std::string::npos) end = path.size();
+    auto dir = path.substr(start, end - start);
+    auto candidate = (dir.empty() ? "." : dir) + "/" + argv0;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    start = end + 1;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string quote_command(const std::vector<std::string>& argv) {
@@ -129,12 +155,17 @@ Result<RunResult> run(const RunOptions& options) {
 
   auto args = options.argv;
   auto env = build_environment(options.env);
+  auto program = find_program(args[0], env);
+  if (!program) {
+    return fail(ExitCode::not_found,
+                "running " + args[0] + ": " + std::strerror(ENOENT));
+  }
   auto c_args = as_c_array(args);
   auto c_env = as_c_array(env);
   pid_t pid = -1;
   auto start = Clock::now();
-  int rc = ::posix_spawnp(&pid, c_args[0], &actions, &attr, c_args.data(),
-                          c_env.data());
+  int rc = ::posix_spawn(&pid, program->c_str(), &actions, &attr,
+                         c_args.data(), c_env.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) {

@@ -20,12 +20,25 @@ die() {
 [ -d "$OEM_MNT" ] || die "OEM_MNT=$OEM_MNT is not a folder"
 root=${SPARKFORGE_ROOT:-}
 cd "$OEM_MNT"
+# apt's sources below need the stick's paths absolute.
+OEM_MNT=$(pwd)
 
 # 1. Nothing on the stick may have changed since sparkforge built it.
 [ -f SHA256SUMS ] || die "$OEM_MNT/SHA256SUMS is missing"
 if ! bad=$(sha256sum --quiet --strict -c SHA256SUMS 2>&1); then
   die "OEMDATA files differ from SHA256SUMS: $bad"
 fi
+# sha256sum checks only the files it lists, and an added bin/spark-provision
+# or apt-repo.url would be acted on, so nothing else may be there. Devices
+# write enrollment/, mke2fs makes lost+found/, and SHA256SUMS and
+# MANIFEST.json cannot list themselves.
+extra=$(find . \( -path ./enrollment -o -path ./lost+found \) -prune -o \
+  ! -type d ! -path ./SHA256SUMS ! -path ./MANIFEST.json -print |
+  awk 'FILENAME == "SHA256SUMS" { sub(/^[0-9a-f]+  /, ""); listed[$0] = 1
+                                  next }
+       { sub(/^\.\//, "") }
+       !($0 in listed)' SHA256SUMS -)
+[ -z "$extra" ] || die "OEMDATA holds files not in SHA256SUMS: $extra"
 say "OEMDATA verified against SHA256SUMS"
 
 # 2. The full provisioning program, when the stick carries it.

@@ -5,6 +5,8 @@
 #include <array>
 #include <sstream>
 
+#include "runtime-tools/lib/asset_tag.hpp"
+
 namespace sf::rt {
 namespace {
 
@@ -60,6 +62,21 @@ json mac_addresses(const Host& host) {
   return list;
 }
 
+// The UEFI asset tag with its compact form; null when none is set or the
+// machine has no UEFI variables. A tag that cannot be read is a warning.
+json asset_tag(Context& ctx) {
+  auto stored = read_machine_asset_tag(ctx.options.sysroot);
+  if (!stored) {
+    ctx.envelope.warn(kPartialData, "the asset tag was not read",
+                      stored.error().message);
+    return nullptr;
+  }
+  if (!*stored) return nullptr;
+  auto data = to_json((*stored)->tag);
+  data["compact"] = compact_form((*stored)->tag).text;
+  return data;
+}
+
 }  // namespace
 
 json parse_env_file(const std::string& text) {
@@ -93,6 +110,7 @@ Result<json> collect_device_identity(Context& ctx) {
   auto release = host.read("/etc/dgx-release", 64 * 1024);
   data["dgx_release"] = release ? parse_env_file(*release) : json(nullptr);
   data["network_macs"] = mac_addresses(host);
+  data["asset_tag"] = asset_tag(ctx);
 
   bool fallback = false;
   auto ids = read_host_ids(host, &fallback);

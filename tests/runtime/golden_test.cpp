@@ -19,6 +19,10 @@ struct Golden {
   std::string root;
 };
 
+void PrintTo(const Golden& golden, std::ostream* os) {
+  *os << golden.tool << " on " << golden.root;
+}
+
 fs::path golden_dir() { return fs::path(SF_SOURCE_DIR) / "tests/golden"; }
 
 // One case per tools/<tool>/ folder and fixture root; a missing golden file

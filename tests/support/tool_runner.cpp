@@ -13,14 +13,28 @@ fs::path fixture_root(const std::string& name) {
   return fs::path(SF_SOURCE_DIR) / "tests/fixtures/roots" / name;
 }
 
+std::vector<std::string> tool_command(const std::string& tool) {
+  // SF_TOOL_EMULATOR: the cross build's emulator, words split by '|'.
+  std::vector<std::string> argv;
+  std::string emulator = SF_TOOL_EMULATOR;
+  for (std::size_t start = 0; start < emulator.size();) {
+    auto end = emulator.find('|', start);
+    if (end == std::string::npos) end = emulator.size();
+    argv.push_back(emulator.substr(start, end - start));
+    start = end + 1;
+  }
+  argv.push_back((fs::path(SF_BIN_DIR) / tool).string());
+  return argv;
+}
+
 Result<RunResult> run_on_fixture(const std::string& tool,
                                  const std::string& root,
                                  std::vector<std::string> args,
                                  std::map<std::string, std::string> env) {
   auto bin = fs::path(SF_SOURCE_DIR) / "tests/fixtures/bin";
-  std::vector<std::string> argv = {(fs::path(SF_BIN_DIR) / tool).string(),
-                                   "--sysroot", fixture_root(root).string(),
-                                   "--no-write-file"};
+  auto argv = tool_command(tool);
+  argv.insert(argv.end(),
+              {"--sysroot", fixture_root(root).string(), "--no-write-file"});
   argv.insert(argv.end(), args.begin(), args.end());
   if (!env.contains("PATH")) {
     env["PATH"] = (bin / root).string() + ":" + (bin / "common").string();

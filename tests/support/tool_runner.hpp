@@ -17,6 +17,10 @@ namespace sf::test {
 // tests/fixtures/roots/<name>.
 std::filesystem::path fixture_root(const std::string& name);
 
+// The command that starts bin/<tool>: the path, behind the emulator in a
+// cross build (qemu-aarch64-static for arm64 binaries on x86-64).
+std::vector<std::string> tool_command(const std::string& tool);
+
 // Runs bin/<tool> with --sysroot <fixture root> --no-write-file and the
 // extra arguments, with PATH holding only the fake commands of that root
 // (tests/fixtures/bin/<root>) and tests/fixtures/bin/common.
