@@ -28,6 +28,7 @@
 #include "oemdata/filesystem_image.hpp"
 #include "oemdata/gpt.hpp"
 #include "oemdata/layout.hpp"
+#include "oemdata/probe.hpp"
 
 namespace sf::builder {
 namespace {
@@ -157,6 +158,12 @@ Result<std::string> package_list(const Job& job) {
                       "' is not among the carried packages");
     }
     text += name + "\n";
+  }
+  // The on-device tools are installed whenever they are carried.
+  if (!wanted.empty() && carried.contains("sparkforge-tools") &&
+      std::find(wanted.begin(), wanted.end(), "sparkforge-tools") ==
+          wanted.end()) {
+    text += "sparkforge-tools\n";
   }
   return text;
 }
@@ -342,7 +349,8 @@ Result<Job> prepare(const BuildOptions& options) {
   if (!fleet) return std::unexpected(fleet.error());
   job.fleet = std::move(*fleet);
 
-  auto inputs = gather_inputs(job.fleet, options.threads);
+  auto inputs =
+      gather_inputs(job.fleet, options.threads, options.tools_package_dir);
   if (!inputs) return std::unexpected(inputs.error());
   job.inputs = std::move(*inputs);
   job.input_digest = digest_of_inputs(job.inputs);

@@ -19,6 +19,9 @@ struct BuildOptions {
   // included, so equal inputs give equal bytes. Unset: the current time.
   std::optional<std::int64_t> source_date_epoch;
   unsigned threads = 0;  // 0: one per core
+  // Where `tools_package: auto` finds sparkforge-tools_<version>_arm64.deb:
+  // the packages/ folder beside the sparkforge binary's bin/.
+  std::filesystem::path tools_package_dir;
 };
 
 struct BuildReport {

@@ -1033,8 +1033,22 @@ Result<void> parse_base_image(const Context& ctx, const Node& node,
   return read_optional_path(ctx, node, "base_image", fleet.base_image);
 }
 
+// "auto", "none" or the path of a sparkforge-tools .deb.
+Result<void> parse_tools_package(const Context& ctx, const Node& node,
+                                 Draft& draft) {
+  Fleet& fleet = draft.fleet;
+  if (node.IsScalar() && (node.Scalar() == "auto" || node.Scalar() == "none")) {
+    fleet.tools_package =
+        node.Scalar() == "auto" ? ToolsPackage::automatic : ToolsPackage::none;
+    return {};
+  }
+  fleet.tools_package = ToolsPackage::file;
+  return read_optional_path(ctx, node, "tools_package",
+                            fleet.tools_package_file);
+}
+
 // Devices come last: they use cloud_init.hostname_pattern and asset_tags.
-constexpr std::array<Field<Draft>, 11> kTopFields{{
+constexpr std::array<Field<Draft>, 12> kTopFields{{
     {"fleet", parse_name, true},
     {"base_image", parse_base_image},
     {"signing_key", parse_signing_key},
@@ -1044,6 +1058,7 @@ constexpr std::array<Field<Draft>, 11> kTopFields{{
     {"debs", parse_debs},
     {"firmware", parse_firmware},
     {"oemdata", parse_oemdata},
+    {"tools_package", parse_tools_package},
     {"asset_tags", parse_fleet_tags},
     {"devices", parse_devices},
 }};

@@ -64,6 +64,10 @@ struct AptSettings {
   std::vector<std::string> disable_sources;
 };
 
+// Which sparkforge-tools package OEMDATA carries: the arm64 package built
+// beside sparkforge, none, or a named file.
+enum class ToolsPackage { automatic, none, file };
+
 struct Fleet {
   std::string name;                  // [a-z0-9-]+
   std::filesystem::path fleet_file;  // absolute
@@ -74,8 +78,10 @@ struct Fleet {
   std::string lvfs_mirror_url;
   std::vector<std::filesystem::path> debs;      // files or folders, resolved
   std::vector<std::filesystem::path> firmware;  // files or folders, resolved
-  std::string oemdata_filesystem = "ext4";      // ext4 or vfat
-  std::uint64_t oemdata_size = 0;               // bytes; 0 = auto
+  ToolsPackage tools_package = ToolsPackage::automatic;
+  std::optional<std::filesystem::path> tools_package_file;
+  std::string oemdata_filesystem = "ext4";  // ext4 or vfat
+  std::uint64_t oemdata_size = 0;           // bytes; 0 = auto
   std::vector<Device> devices;
 };
 

@@ -124,11 +124,44 @@ std::vector<const InputFile*> Inputs::all() const {
   return {list.begin(), list.end()};
 }
 
-Result<Inputs> gather_inputs(const Fleet& fleet, unsigned threads) {
+std::string tools_package_name(std::string_view arch) {
+  return "sparkforge-tools_" + std::string(SPARKFORGE_VERSION) + "_" +
+         std::string(arch) + ".deb";
+}
+
+namespace {
+
+// The sparkforge-tools package the fleet asks for, or nullopt for none.
+Result<std::optional<fs::path>> tools_package(const Fleet& fleet,
+                                              const fs::path& package_dir) {
+  switch (fleet.tools_package) {
+    case ToolsPackage::none: return std::nullopt;
+    case ToolsPackage::file: return fleet.tools_package_file;
+    case ToolsPackage::automatic: break;
+  }
+  auto path = package_dir / tools_package_name("arm64");
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) {
+    return fail(ExitCode::not_found,
+                "tools_package: " + path.string() +
+                    " does not exist; build the arm64 package (scripts/"
+                    "quickstart does) or set tools_package: none");
+  }
+  return path;
+}
+
+}  // namespace
+
+Result<Inputs> gather_inputs(const Fleet& fleet, unsigned threads,
+                             const fs::path& package_dir) {
   Inputs inputs;
   inputs.fleet_file = {.role = "fleet", .path = fleet.fleet_file};
 
-  auto debs = expand_paths(fleet.debs, "debs", "deb", ".deb");
+  auto carried = fleet.debs;
+  auto tools = tools_package(fleet, package_dir);
+  if (!tools) return std::unexpected(tools.error());
+  if (*tools) carried.push_back(**tools);
+  auto debs = expand_paths(carried, "debs", "deb", ".deb");
   if (!debs) return std::unexpected(debs.error());
   inputs.debs = std::move(*debs);
   auto cabs = expand_paths(fleet.firmware, "firmware", "firmware", ".cab");

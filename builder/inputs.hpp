@@ -45,7 +45,14 @@ struct Inputs {
 // name, and hashes everything on `threads` workers. Fails with not_found
 // naming the fleet field and the path that is missing, and with general
 // for a broken .deb ("debs: reading x.deb: not an ar archive").
-[[nodiscard]] Result<Inputs> gather_inputs(const Fleet& fleet,
-                                           unsigned threads);
+// The tools package, unless the fleet says `tools_package: none` (or names
+// a file), is package_dir/sparkforge-tools_<version>_arm64.deb and is
+// carried like any other .deb; not_found when it was not built.
+[[nodiscard]] Result<Inputs> gather_inputs(
+    const Fleet& fleet, unsigned threads,
+    const std::filesystem::path& package_dir);
+
+// "sparkforge-tools_<this version>_<arch>.deb".
+[[nodiscard]] std::string tools_package_name(std::string_view arch);
 
 }  // namespace sf::builder

@@ -36,8 +36,20 @@ sf::Result<std::optional<std::int64_t>> source_date_epoch() {
   return value;
 }
 
+// Where `tools_package: auto` looks: $SPARKFORGE_PACKAGE_DIR, else the
+// packages/ folder beside this binary's bin/ folder, as the build lays
+// them out.
+std::filesystem::path package_dir() {
+  const char* dir = std::getenv("SPARKFORGE_PACKAGE_DIR");
+  if (dir != nullptr && *dir != '\0') return dir;
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return self.parent_path().parent_path() / "packages";
+}
+
 int run_build(const sf::builder::BuildOptions& parsed) {
   auto options = parsed;
+  options.tools_package_dir = package_dir();
   auto epoch = source_date_epoch();
   if (!epoch) return report(epoch.error());
   options.source_date_epoch = *epoch;

@@ -2,8 +2,6 @@
 // Runs external commands with a timeout and a cap on captured output.
 #include "core/subprocess.hpp"
 
-#include "core/interrupt.hpp"
-
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -15,6 +13,8 @@
 #include <cerrno>
 #include <cstring>
 #include <optional>
+
+#include "core/interrupt.hpp"
 
 extern char** environ;
 
@@ -164,8 +164,8 @@ Result<RunResult> run(const RunOptions& options) {
   auto c_env = as_c_array(env);
   pid_t pid = -1;
   auto start = Clock::now();
-  int rc = ::posix_spawn(&pid, program->c_str(), &actions, &attr,
-                         c_args.data(), c_env.data());
+  int rc = ::posix_spawn(&pid, program->c_str(), &actions, &attr, c_args.data(),
+                         c_env.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) {

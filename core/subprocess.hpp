@@ -35,8 +35,8 @@ struct RunResult {
 // Runs a command to completion. Fails with not_found when the program does
 // not exist and with timeout when it outlives options.timeout (its process
 // group is then killed), and with interrupted when SIGINT or SIGTERM
-// arrives after catch_interrupts() (see core/interrupt.hpp). A non-zero exit is not a failure here; callers
-// decide, usually through run_checked.
+// arrives after catch_interrupts() (see core/interrupt.hpp). A non-zero exit is
+// not a failure here; callers decide, usually through run_checked.
 [[nodiscard]] Result<RunResult> run(const RunOptions& options);
 
 // Like run, but a non-zero exit becomes an error whose message names the

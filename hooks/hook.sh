@@ -49,13 +49,17 @@ fi
 
 # 3. Packages from the signed repository on the stick, never trusted=yes.
 if [ -s apt-packages.txt ]; then
-  list=$(mktemp)
-  trap 'rm -f "$list"' EXIT
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+  list=$work/sources.list
+  # Lists of its own, so the machine's other package lists stay intact.
+  mkdir -p "$work/lists/partial"
   # The repository holds one suite; its name is the folder under dists/.
   suite=$(ls repo/dists)
   echo "deb [signed-by=$OEM_MNT/keys/fleet.asc] file:$OEM_MNT/repo" \
     "$suite main" > "$list"
   opts="-o Dir::Etc::SourceList=$list -o Dir::Etc::SourceParts=-"
+  opts="$opts -o Dir::State::Lists=$work/lists"
   # shellcheck disable=SC2086
   timeout 600 apt-get $opts update || die "apt-get update from OEMDATA failed"
   # shellcheck disable=SC2086,SC2046

@@ -50,9 +50,9 @@ std::string largest_cuttable(const json& value, const std::string& at,
                              std::size_t& best_size) {
   std::string best;
   auto consider = [&](const json& item, const std::string& pointer) {
-    bool cuttable = (item.is_array() && !item.empty()) ||
-                    (item.is_string() && item.get_ref<const std::string&>()
-                                                 .size() > 64);
+    bool cuttable =
+        (item.is_array() && !item.empty()) ||
+        (item.is_string() && item.get_ref<const std::string&>().size() > 64);
     if (!cuttable) return;
     auto size = size_of(item);
     if (size > best_size) {
@@ -69,8 +69,8 @@ std::string largest_cuttable(const json& value, const std::string& at,
     }
   } else if (value.is_array()) {
     for (std::size_t i = 0; i < value.size(); ++i) {
-      auto below = largest_cuttable(value[i], at + "/" + std::to_string(i),
-                                    best_size);
+      auto below =
+          largest_cuttable(value[i], at + "/" + std::to_string(i), best_size);
       if (!below.empty()) best = below;
     }
   }
@@ -80,8 +80,8 @@ std::string largest_cuttable(const json& value, const std::string& at,
 // Halves the array or string at pointer, recording how much was kept.
 void cut(json& data, const std::string& pointer, json& dropped) {
   auto& item = data[json::json_pointer(pointer)];
-  std::size_t total = item.is_array() ? item.size()
-                                      : item.get_ref<std::string&>().size();
+  std::size_t total =
+      item.is_array() ? item.size() : item.get_ref<std::string&>().size();
   std::size_t kept = total / 2;
   if (item.is_array()) {
     item.erase(item.begin() + static_cast<std::ptrdiff_t>(kept), item.end());
@@ -149,8 +149,7 @@ void Envelope::fail(ExitCode code, std::string message, std::string detail,
                      .severity = Severity::error});
 }
 
-void Envelope::warn(std::string code, std::string message,
-                    std::string detail) {
+void Envelope::warn(std::string code, std::string message, std::string detail) {
   issues_.push_back({.code = std::move(code),
                      .message = std::move(message),
                      .detail = std::move(detail),
@@ -167,12 +166,12 @@ json Envelope::build(const json& data, const json& dropped,
   json errors = json::array();
   for (const auto& issue : issues_) errors.push_back(issue_json(issue));
   if (!dropped.empty()) {
-    errors.push_back(issue_json(
-        {.code = kTruncated,
-         .message = "the output was cut to fit --max-bytes",
-         .detail = std::to_string(dropped.size()) + " field(s) cut",
-         .hint = "raise --max-bytes or read the full data artifact",
-         .severity = Severity::warning}));
+    errors.push_back(
+        issue_json({.code = kTruncated,
+                    .message = "the output was cut to fit --max-bytes",
+                    .detail = std::to_string(dropped.size()) + " field(s) cut",
+                    .hint = "raise --max-bytes or read the full data artifact",
+                    .severity = Severity::warning}));
   }
   json artifacts = json::array();
   for (const auto& a : artifacts_) {

@@ -75,8 +75,7 @@ class Envelope {
 
  private:
   nlohmann::json build(const nlohmann::json& data,
-                       const nlohmann::json& dropped,
-                       std::size_t max_bytes,
+                       const nlohmann::json& dropped, std::size_t max_bytes,
                        std::chrono::milliseconds duration) const;
 
   std::string tool_;

@@ -21,8 +21,7 @@ std::string trim(std::string text) {
     text.pop_back();
   }
   std::size_t start = 0;
-  while (start < text.size() &&
-         junk(static_cast<unsigned char>(text[start]))) {
+  while (start < text.size() && junk(static_cast<unsigned char>(text[start]))) {
     ++start;
   }
   return text.substr(start);
@@ -38,9 +37,15 @@ std::string lower(std::string text) {
 // Values firmware vendors leave in DMI fields they did not fill in.
 bool is_placeholder(const std::string& value) {
   static const std::array<std::string_view, 9> kPlaceholders = {
-      "to be filled by o.e.m.", "default string", "not specified",
-      "not applicable",         "system serial number", "none",
-      "0",                      "o.e.m.", "unknown"};
+      "to be filled by o.e.m.",
+      "default string",
+      "not specified",
+      "not applicable",
+      "system serial number",
+      "none",
+      "0",
+      "o.e.m.",
+      "unknown"};
   auto text = lower(value);
   if (std::find(kPlaceholders.begin(), kPlaceholders.end(), text) !=
       kPlaceholders.end()) {
@@ -151,7 +156,8 @@ HostIds read_host_ids(const Host& host, bool* used_machine_id) {
   if (ids.hostname.empty()) ids.hostname = host.read_trimmed("/etc/hostname");
   ids.machine_id = host.read_trimmed("/etc/machine-id");
   ids.asset_id = dmi_field(host, "product_serial");
-  if (ids.asset_id.empty()) ids.asset_id = lower(dmi_field(host, "product_uuid"));
+  if (ids.asset_id.empty())
+    ids.asset_id = lower(dmi_field(host, "product_uuid"));
   bool fallback = ids.asset_id.empty();
   if (fallback) ids.asset_id = ids.machine_id;
   if (used_machine_id) *used_machine_id = fallback;

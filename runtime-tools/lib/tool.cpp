@@ -74,9 +74,8 @@ void keep_full_data(Envelope& envelope, EvidenceStore& evidence) {
 
 int print(const Envelope& envelope, const CommonOptions& options,
           Clock::time_point start) {
-  auto duration =
-      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() -
-                                                            start);
+  auto duration = std::chrono::duration_cast<std::chrono::milliseconds>(
+      Clock::now() - start);
   auto text = envelope.render(options.max_bytes, duration);
   if (options.human) {
     std::cout << human_text(json::parse(text));
@@ -129,8 +128,7 @@ std::string human_text(const json& value, int indent) {
       text += pad + key + ":\n" + human_text(item, indent + 2);
     } else {
       text += pad + key + ": " +
-              (item.is_string() ? item.get<std::string>() : item.dump()) +
-              "\n";
+              (item.is_string() ? item.get<std::string>() : item.dump()) + "\n";
     }
   }
   return text;

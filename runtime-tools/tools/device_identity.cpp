@@ -14,17 +14,43 @@ using nlohmann::json;
 
 // SMBIOS chassis types (DMTF DSP0134, table 17) that fleets meet.
 std::string chassis_name(const std::string& code) {
-  static const std::array<const char*, 37> kNames = {
-      "",           "other",       "unknown",      "desktop",
-      "low-profile-desktop", "pizza-box", "mini-tower", "tower",
-      "portable",   "laptop",      "notebook",     "hand-held",
-      "docking-station", "all-in-one", "sub-notebook", "space-saving",
-      "lunch-box",  "main-server-chassis", "expansion-chassis",
-      "sub-chassis", "bus-expansion-chassis", "peripheral-chassis",
-      "raid-chassis", "rack-mount-chassis", "sealed-case-pc",
-      "multi-system-chassis", "compact-pci", "advanced-tca", "blade",
-      "blade-enclosure", "tablet", "convertible", "detachable",
-      "iot-gateway", "embedded-pc", "mini-pc", "stick-pc"};
+  static const std::array<const char*, 37> kNames = {"",
+                                                     "other",
+                                                     "unknown",
+                                                     "desktop",
+                                                     "low-profile-desktop",
+                                                     "pizza-box",
+                                                     "mini-tower",
+                                                     "tower",
+                                                     "portable",
+                                                     "laptop",
+                                                     "notebook",
+                                                     "hand-held",
+                                                     "docking-station",
+                                                     "all-in-one",
+                                                     "sub-notebook",
+                                                     "space-saving",
+                                                     "lunch-box",
+                                                     "main-server-chassis",
+                                                     "expansion-chassis",
+                                                     "sub-chassis",
+                                                     "bus-expansion-chassis",
+                                                     "peripheral-chassis",
+                                                     "raid-chassis",
+                                                     "rack-mount-chassis",
+                                                     "sealed-case-pc",
+                                                     "multi-system-chassis",
+                                                     "compact-pci",
+                                                     "advanced-tca",
+                                                     "blade",
+                                                     "blade-enclosure",
+                                                     "tablet",
+                                                     "convertible",
+                                                     "detachable",
+                                                     "iot-gateway",
+                                                     "embedded-pc",
+                                                     "mini-pc",
+                                                     "stick-pc"};
   int value = 0;
   std::istringstream(code) >> value;
   if (value <= 0 || value >= static_cast<int>(kNames.size())) return {};
@@ -84,8 +110,7 @@ json parse_env_file(const std::string& text) {
   std::istringstream lines(text);
   for (std::string line; std::getline(lines, line);) {
     auto eq = line.find('=');
-    if (line.empty() || line[0] == '#' || eq == std::string::npos ||
-        eq == 0) {
+    if (line.empty() || line[0] == '#' || eq == std::string::npos || eq == 0) {
       continue;
     }
     auto value = line.substr(eq + 1);
@@ -126,8 +151,9 @@ Result<json> collect_device_identity(Context& ctx) {
 ToolSpec device_identity_spec() {
   return {.name = "device_identity",
           .area = "inventory",
-          .description = "What this machine is: DMI, machine id, DGX "
-                         "release, MAC addresses, asset tag",
+          .description =
+              "What this machine is: DMI, machine id, DGX "
+              "release, MAC addresses, asset tag",
           .add_options = nullptr,
           .collect = collect_device_identity};
 }

@@ -5,9 +5,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <charconv>
 #include <map>
-#include <set>
 #include <sstream>
 
 namespace sf::rt {

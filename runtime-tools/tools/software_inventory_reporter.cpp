@@ -29,6 +29,7 @@ constexpr std::array<const char*, 3> kRuntimes = {"docker", "podman",
                                                   "nerdctl"};
 
 // Python's folders of installed distributions, by precedence.
+// TODO(#3): virtual environments, conda and users' ~/.local folders.
 constexpr std::array<const char*, 2> kPythonLibs = {"/usr/local/lib",
                                                     "/usr/lib"};
 
@@ -53,12 +54,14 @@ InventoryList from_rows(std::vector<Row> rows) {
 }
 
 // The list as the envelope carries it. An incomplete list has no hash:
-// comparing it with another machine's would mislead.
-json section(const InventoryList& list) {
-  return {{"count", list.items.size()},
-          {"sha256", list.complete ? json(sha256_hex(list.lines)) : json()},
-          {"complete", list.complete},
-          {"items", list.items}};
+// comparing it with another machine's would mislead. Takes the list by
+// value: its items move, a large list is not copied.
+json section(InventoryList list) {
+  json out = {{"count", list.items.size()},
+              {"sha256", list.complete ? json(sha256_hex(list.lines)) : json()},
+              {"complete", list.complete}};
+  out["items"] = std::move(list.items);
+  return out;
 }
 
 bool ends_with(std::string_view text, std::string_view suffix) {
@@ -133,10 +136,10 @@ void add_packages(Context& ctx, json& data) {
   }
   list.complete = held.complete = packages && !notes.parse_error;
 
-  data["packages"] = section(list);
+  data["packages"] = section(std::move(list));
   data["packages"]["source"] = std::string(kDpkgStatusPath);
   data["packages"]["skipped_stanzas"] = notes.skipped_stanzas;
-  data["holds"] = section(held);
+  data["holds"] = section(std::move(held));
 }
 
 // ---- snaps ----------------------------------------------------------
@@ -355,34 +358,36 @@ void warn_unanswered(Context& ctx, const std::vector<Attempt>& attempts) {
                     "see data.container_images.attempts");
 }
 
+// Asks each runtime in turn, within one --timeout-sec budget for all,
+// until one answers; returns the attempts, the last one "answered" if any.
+std::vector<Attempt> ask_runtimes(Context& ctx, InventoryList& images) {
+  std::vector<Attempt> attempts;
+  auto deadline = Clock::now() + std::chrono::seconds(ctx.options.timeout_sec);
+  for (const char* runtime : kRuntimes) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - Clock::now());
+    attempts.push_back(ask_runtime(ctx, runtime, left, images));
+    if (attempts.back().result == "answered") break;
+  }
+  warn_unanswered(ctx, attempts);
+  return attempts;
+}
+
 void add_container_images(Context& ctx, const InventoryOptions& options,
                           json& data) {
   InventoryList images;
   std::vector<Attempt> attempts;
-  std::string answered;
-  if (options.no_containers) {
-    images.complete = false;
-  } else {
-    auto deadline =
-        Clock::now() + std::chrono::seconds(ctx.options.timeout_sec);
-    for (const char* runtime : kRuntimes) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - Clock::now());
-      attempts.push_back(ask_runtime(ctx, runtime, left, images));
-      if (attempts.back().result == "answered") {
-        answered = runtime;
-        break;
-      }
-    }
-    warn_unanswered(ctx, attempts);
-  }
+  if (!options.no_containers) attempts = ask_runtimes(ctx, images);
+  bool answered = !attempts.empty() && attempts.back().result == "answered";
   bool any_present =
       std::any_of(attempts.begin(), attempts.end(),
                   [](const Attempt& a) { return a.result != "missing"; });
-  if (answered.empty() && any_present) images.complete = false;
+  if (options.no_containers || (!answered && any_present)) {
+    images.complete = false;
+  }
 
-  auto& out = data["container_images"] = section(images);
-  out["runtime"] = answered.empty() ? json() : json(answered);
+  auto& out = data["container_images"] = section(std::move(images));
+  out["runtime"] = answered ? json(attempts.back().runtime) : json();
   out["attempts"] = attempts_json(attempts);
   if (options.no_containers) {
     out["note"] = "not asked (--no-containers)";
@@ -489,7 +494,7 @@ Result<json> collect_software_inventory(Context& ctx,
 
   auto folders = python_folders(ctx.host);
   auto python = list_python_distributions(ctx.host);
-  data["python_distributions"] = section(python);
+  data["python_distributions"] = section(std::move(python));
   data["python_distributions"]["folders"] = folders;
   if (folders.empty()) {
     data["python_distributions"]["note"] = "no site-packages folder found";

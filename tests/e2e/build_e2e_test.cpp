@@ -217,9 +217,15 @@ TEST_F(ExampleBuild, AptInstallsCarriedPackagesOverFile) {
   EXPECT_EQ(update->err.find("W:"), std::string::npos) << update->err;
   auto install = apt.apt_get({"install", "--download-only", "-y",
                               "--no-install-recommends", "jq", "nvme-cli",
-                              "smartmontools"});
+                              "smartmontools", "sparkforge-tools"});
   ASSERT_TRUE(install);
   ASSERT_EQ(install->exit_code, 0) << install->out << install->err;
+  // apt-packages.txt names the tools package for the hook to install.
+  auto listed = run_tool({"debugfs", "-R", "cat /apt-packages.txt",
+                          (out() / "oemdata.img").string()});
+  ASSERT_TRUE(listed);
+  EXPECT_NE(listed->out.find("sparkforge-tools\n"), std::string::npos)
+      << listed->out;
 }
 
 TEST_F(ExampleBuild, AptInstallsCarriedPackagesOverHttp) {
@@ -234,14 +240,15 @@ TEST_F(ExampleBuild, AptInstallsCarriedPackagesOverHttp) {
   ASSERT_EQ(update->exit_code, 0) << update->out << update->err;
   auto install = apt.apt_get({"install", "--download-only", "-y",
                               "--no-install-recommends", "jq", "nvme-cli",
-                              "smartmontools"});
+                              "smartmontools", "sparkforge-tools"});
   ASSERT_TRUE(install);
   ASSERT_EQ(install->exit_code, 0) << install->out << install->err;
   int debs = 0;
   for (const auto& entry : fs::directory_iterator(apt.archives())) {
     debs += entry.path().extension() == ".deb";
   }
-  EXPECT_EQ(debs, 6);  // the three and libjq1, libonig5, libnvme1
+  // The four and libjq1, libonig5, libnvme1.
+  EXPECT_EQ(debs, 7);
 }
 
 // Flips one byte of a file inside an ext4 image, found with debugfs.
@@ -319,6 +326,9 @@ TEST_F(ExampleBuild, InspectDescribesPartitionsAndOemdataFiles) {
   EXPECT_TRUE(paths.contains("hook.sh"));
   EXPECT_TRUE(paths.contains("MANIFEST.json"));
   EXPECT_TRUE(paths.contains("keys/fleet.asc"));
+  // The arm64 on-device tools ride along unless the fleet says otherwise.
+  EXPECT_TRUE(
+      paths.contains("debs/sparkforge-tools_" SPARKFORGE_VERSION "_arm64.deb"));
 }
 
 TEST_F(ExampleBuild, SameInputsAndEpochGiveIdenticalBytes) {

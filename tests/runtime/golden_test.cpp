@@ -62,11 +62,10 @@ TEST_P(GoldenTest, MatchesGoldenAndSchema) {
   EXPECT_EQ(text, *golden) << tool << " on " << root;
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Tools, GoldenTest, ::testing::ValuesIn(cases()),
-    [](const ::testing::TestParamInfo<Golden>& param) {
-      return param.param.tool + "_" + param.param.root;
-    });
+INSTANTIATE_TEST_SUITE_P(Tools, GoldenTest, ::testing::ValuesIn(cases()),
+                         [](const ::testing::TestParamInfo<Golden>& param) {
+                           return param.param.tool + "_" + param.param.root;
+                         });
 
 }  // namespace
 }  // namespace sf::test

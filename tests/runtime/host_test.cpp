@@ -43,13 +43,13 @@ TEST_F(HostTest, DmiPlaceholdersAndGarbageReadAsEmpty) {
     std::string value;
     std::string expected;
   };
-  for (const auto& [value, expected] : std::vector<Case>{
-           {"1234567890ABC\n", "1234567890ABC"},
-           {"To Be Filled By O.E.M.\n", ""},
-           {"Default string\n", ""},
-           {"00000000-0000-0000-0000-000000000000\n", ""},
-           {std::string("\xff\xfe\x01garbage", 10), ""},
-           {"\n", ""}}) {
+  for (const auto& [value, expected] :
+       std::vector<Case>{{"1234567890ABC\n", "1234567890ABC"},
+                         {"To Be Filled By O.E.M.\n", ""},
+                         {"Default string\n", ""},
+                         {"00000000-0000-0000-0000-000000000000\n", ""},
+                         {std::string("\xff\xfe\x01garbage", 10), ""},
+                         {"\n", ""}}) {
     put("sys/class/dmi/id/product_serial", value);
     Host host(root(), milliseconds(1000));
     EXPECT_EQ(dmi_field(host, "product_serial"), expected) << value;
