@@ -36,7 +36,7 @@ std::string lower(std::string text) {
 
 // Values firmware vendors leave in DMI fields they did not fill in.
 bool is_placeholder(const std::string& value) {
-  static const std::array<std::string_view, 9> kPlaceholders = {
+  static const std::array<std::string_view, 10> kPlaceholders = {
       "to be filled by o.e.m.",
       "default string",
       "not specified",
@@ -146,7 +146,12 @@ Result<RunResult> Host::run(std::vector<std::string> argv,
 
 std::string dmi_field(const Host& host, std::string_view name) {
   auto value = host.read_trimmed("/sys/class/dmi/id/" + std::string(name));
-  if (value.empty() || !printable(value) || is_placeholder(value)) return {};
+  // SMBIOS strings are short; anything longer is not a real field.
+  constexpr std::size_t kMaxDmiChars = 256;
+  if (value.empty() || value.size() > kMaxDmiChars || !printable(value) ||
+      is_placeholder(value)) {
+    return {};
+  }
   return value;
 }
 
