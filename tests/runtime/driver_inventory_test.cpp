@@ -5,6 +5,7 @@
 
 #include "core/atomic_file.hpp"
 #include "runtime-tools/tools/driver_inventory_reporter.hpp"
+#include "tests/support/temp_root.hpp"
 
 namespace sf::rt {
 namespace {
@@ -86,18 +87,8 @@ TEST(ModuleSource, ProprietaryThenDkmsThenOutOfTree) {
   EXPECT_EQ(module_source("P", false), "proprietary");
 }
 
-class DriverInventoryTest : public ::testing::Test {
+class DriverInventoryTest : public test::TempRootTest {
  protected:
-  void SetUp() override {
-    auto dir = TempDir::create(::testing::TempDir(), "drivers");
-    ASSERT_TRUE(dir);
-    dir_.emplace(std::move(*dir));
-  }
-  fs::path root() const { return dir_->path(); }
-  void put(const std::string& path, const std::string& text) {
-    fs::create_directories((root() / path).parent_path());
-    ASSERT_TRUE(write_file_atomic(root() / path, text));
-  }
   // Runs the collector below root() with evidence off.
   nlohmann::json collect(Envelope& envelope) {
     CommonOptions options;
@@ -112,7 +103,6 @@ class DriverInventoryTest : public ::testing::Test {
     EXPECT_TRUE(data);
     return data ? *data : nlohmann::json();
   }
-  std::optional<TempDir> dir_;
 };
 
 // A root with nothing but a machine id: nulls and warnings, no crash.

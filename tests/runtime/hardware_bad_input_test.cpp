@@ -8,6 +8,7 @@
 #include <set>
 
 #include "core/atomic_file.hpp"
+#include "tests/support/temp_root.hpp"
 #include "tests/support/tool_runner.hpp"
 
 namespace sf::test {
@@ -17,24 +18,16 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-class HardwareBadInputTest : public ::testing::Test {
+class HardwareBadInputTest : public TempRootTest {
  protected:
   void SetUp() override {
-    auto dir = TempDir::create(::testing::TempDir(), "hwbad");
-    ASSERT_TRUE(dir);
-    dir_.emplace(std::move(*dir));
-    fs::create_directories(root());
+    TempRootTest::SetUp();
     fs::create_directories(bin());
     put("etc/machine-id", "0123456789abcdef0123456789abcdef\n");
   }
-  fs::path root() const { return dir_->path() / "root"; }
   // The only folder in PATH: fake commands of this test, nothing else.
-  fs::path bin() const { return dir_->path() / "bin"; }
+  fs::path bin() const { return scratch() / "bin"; }
 
-  void put(const std::string& path, const std::string& text) {
-    fs::create_directories((root() / path).parent_path());
-    ASSERT_TRUE(write_file_atomic(root() / path, text));
-  }
   void link(const std::string& path, const std::string& target) {
     fs::create_directories((root() / path).parent_path());
     fs::create_symlink(target, root() / path);
@@ -81,7 +74,6 @@ class HardwareBadInputTest : public ::testing::Test {
     return nullptr;
   }
 
-  std::optional<TempDir> dir_;
   Clock::duration elapsed_{};
 };
 

@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "core/atomic_file.hpp"
+#include "tests/support/temp_root.hpp"
 
 namespace sf::rt {
 namespace {
@@ -13,21 +13,7 @@ namespace {
 namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 
-class HostTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto dir = TempDir::create(::testing::TempDir(), "host");
-    ASSERT_TRUE(dir);
-    dir_.emplace(std::move(*dir));
-    fs::create_directories(root() / "sys/class/dmi/id");
-    fs::create_directories(root() / "etc");
-  }
-  fs::path root() const { return dir_->path(); }
-  void put(const std::string& path, const std::string& text) {
-    ASSERT_TRUE(write_file_atomic(root() / path, text));
-  }
-  std::optional<TempDir> dir_;
-};
+class HostTest : public test::TempRootTest {};
 
 TEST_F(HostTest, ReadsBelowTheRootOnly) {
   put("etc/machine-id", "abc\n");

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "core/atomic_file.hpp"
+#include "tests/support/temp_root.hpp"
 #include "tests/support/tool_runner.hpp"
 
 namespace sf::test {
@@ -14,18 +15,11 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-class IdentityBadInputTest : public ::testing::Test {
+class IdentityBadInputTest : public TempRootTest {
  protected:
   void SetUp() override {
-    auto dir = TempDir::create(::testing::TempDir(), "badroot");
-    ASSERT_TRUE(dir);
-    dir_.emplace(std::move(*dir));
+    TempRootTest::SetUp();
     put("etc/machine-id", "0123456789abcdef0123456789abcdef\n");
-  }
-  fs::path root() const { return dir_->path(); }
-  void put(const std::string& path, const std::string& text) {
-    fs::create_directories((root() / path).parent_path());
-    ASSERT_TRUE(write_file_atomic(root() / path, text));
   }
   // Runs a tool below root(); the envelope, checked against the schema.
   json run_tool(const std::string& tool) {
@@ -46,7 +40,6 @@ class IdentityBadInputTest : public ::testing::Test {
     }
     return out;
   }
-  std::optional<TempDir> dir_;
 };
 
 const std::vector<std::string> kTools = {"device_identity", "os_build_identity",

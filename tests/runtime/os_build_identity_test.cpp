@@ -7,6 +7,7 @@
 
 #include "core/atomic_file.hpp"
 #include "core/hash.hpp"
+#include "tests/support/temp_root.hpp"
 
 namespace sf::rt {
 namespace {
@@ -40,18 +41,8 @@ TEST(PackageFingerprint, IsTheSha256OfTheSortedLines) {
   EXPECT_EQ(package_fingerprint(list), expected);
 }
 
-class OsBuildIdentityTest : public ::testing::Test {
+class OsBuildIdentityTest : public test::TempRootTest {
  protected:
-  void SetUp() override {
-    auto dir = TempDir::create(::testing::TempDir(), "osbuild");
-    ASSERT_TRUE(dir);
-    dir_.emplace(std::move(*dir));
-  }
-  fs::path root() const { return dir_->path(); }
-  void put(const std::string& path, const std::string& text) {
-    fs::create_directories((root() / path).parent_path());
-    ASSERT_TRUE(write_file_atomic(root() / path, text));
-  }
   json collect(Envelope& envelope) {
     CommonOptions options;
     options.sysroot = root();
@@ -72,7 +63,6 @@ class OsBuildIdentityTest : public ::testing::Test {
     }
     return messages;
   }
-  std::optional<TempDir> dir_;
 };
 
 // A root with only a machine id: every part null, one warning each,
