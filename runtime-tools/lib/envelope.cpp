@@ -77,12 +77,31 @@ std::string largest_cuttable(const json& value, const std::string& at,
   return best;
 }
 
-// Halves the array or string at pointer, recording how much was kept.
-void cut(json& data, const std::string& pointer, json& dropped) {
+// How many leading elements of an array to keep so that at least `excess`
+// bytes go: elements are measured from the end, once each.
+std::size_t elements_to_keep(const json& array, std::size_t excess) {
+  std::size_t freed = 0;
+  std::size_t kept = array.size();
+  while (kept > 0 && freed < excess) {
+    --kept;
+    freed += size_of(array[kept]) + 1;  // the element and its comma
+  }
+  return kept;
+}
+
+// Shortens the array or string at pointer by at least `excess` bytes (plus
+// room for the record of the cut), recording how much was kept.
+void cut(json& data, const std::string& pointer, std::size_t excess,
+         json& dropped) {
+  // The entry in meta.truncation.dropped costs about this much.
+  constexpr std::size_t kRecordBytes = 128;
   auto& item = data[json::json_pointer(pointer)];
   std::size_t total =
       item.is_array() ? item.size() : item.get_ref<std::string&>().size();
-  std::size_t kept = total / 2;
+  std::size_t want = excess + kRecordBytes;
+  std::size_t kept = item.is_array()
+                         ? elements_to_keep(item, want)
+                         : (total > want ? total - want : 0);
   if (item.is_array()) {
     item.erase(item.begin() + static_cast<std::ptrdiff_t>(kept), item.end());
   } else {
@@ -220,7 +239,7 @@ std::string Envelope::render(std::size_t max_bytes,
       text = dump();
       break;
     }
-    cut(data, pointer, dropped);
+    cut(data, pointer, text.size() - max_bytes, dropped);
     text = dump();
   }
   return text;
