@@ -18,7 +18,7 @@ set(ENV{PKG_CONFIG_PATH} "")
 # Tests run the arm64 binaries under user-mode emulation, with the
 # multiarch libc6:arm64 and libstdc++6:arm64. Not `-L /usr/aarch64-linux-gnu`:
 # that mixes the cross ld.so with the multiarch libc, and threads hang.
-set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64-static)
+set(CMAKE_CROSSCOMPILING_EMULATOR /usr/bin/qemu-aarch64-static)
 
 # Only the device side: the builder needs yaml-cpp and GPGME, which Debian
 # 12 cannot install for two architectures at once.
