@@ -215,13 +215,20 @@ Result<std::vector<TreeFile>> seal_oemdata(const Job& job,
     sums += file.sha256 + "  " + file.path + "\n";
   }
   auto manifest =
-      oemdata_manifest_json(job.fleet, *files, signer.fingerprint(), job.date);
-  auto wrote = write_file_atomic(job.oem_tree / oemdata::kSums, sums);
-  if (!wrote) return std::unexpected(wrote.error());
-  wrote = write_file_atomic(job.oem_tree / oemdata::kManifest,
-                            manifest.dump(2) + "\n");
-  if (!wrote) return std::unexpected(wrote.error());
-  return hash_tree(job.oem_tree, job.options.threads);
+      oemdata_manifest_json(job.fleet, *files, signer.fingerprint(), job.date)
+          .dump(2) +
+      "\n";
+  // The two seals join the list as written, without hashing the tree again.
+  for (const auto& [name, text] :
+       {std::pair{oemdata::kSums, &sums}, {oemdata::kManifest, &manifest}}) {
+    auto wrote = write_file_atomic(job.oem_tree / name, *text);
+    if (!wrote) return std::unexpected(wrote.error());
+    auto digests = hash_bytes(*text);
+    files->push_back({name, digests.size, digests.sha256});
+  }
+  std::sort(files->begin(), files->end(),
+            [](const auto& a, const auto& b) { return a.path < b.path; });
+  return files;
 }
 
 Result<std::vector<TreeFile>> write_cidata_tree(Job& job) {

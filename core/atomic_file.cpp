@@ -72,6 +72,18 @@ Result<void> rename_into_place(const std::filesystem::path& from,
   return sync_folder(to.parent_path());
 }
 
+Result<void> sync_filesystem(const std::filesystem::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return fail("syncing " + path.string() + ": " + errno_text());
+  }
+  int rc = ::syncfs(fd);
+  auto message = errno_text();
+  ::close(fd);
+  if (rc != 0) return fail("syncing " + path.string() + ": " + message);
+  return {};
+}
+
 Result<std::string> read_file(const std::filesystem::path& path,
                               std::size_t max_bytes) {
   std::error_code ec;
@@ -121,9 +133,15 @@ TempDir& TempDir::operator=(TempDir&& other) noexcept {
 }
 
 TempDir::~TempDir() {
-  if (!path_.empty()) {
+  if (path_.empty()) return;
+  // A process that is still exiting (gpg-agent after --kill) may add or
+  // remove files while the tree goes; retry until it is really gone, since
+  // such folders can hold secret keys.
+  for (int attempt = 0; attempt < 50; ++attempt) {
     std::error_code ec;
     std::filesystem::remove_all(path_, ec);
+    if (!std::filesystem::exists(path_, ec)) return;
+    ::usleep(20 * 1000);
   }
 }
 

@@ -19,6 +19,10 @@ namespace sf {
 [[nodiscard]] Result<void> rename_into_place(const std::filesystem::path& from,
                                              const std::filesystem::path& to);
 
+// Flushes every pending write of the filesystem holding path (syncfs), for
+// work that places many files and then publishes them at once.
+[[nodiscard]] Result<void> sync_filesystem(const std::filesystem::path& path);
+
 // Reads a whole file. Fails with not_found when it is missing and general
 // when it is larger than max_bytes.
 [[nodiscard]] Result<std::string> read_file(const std::filesystem::path& path,

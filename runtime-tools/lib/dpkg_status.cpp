@@ -188,7 +188,13 @@ Result<std::vector<InstalledPackage>> read_dpkg_status_file(
 
 Result<std::vector<InstalledPackage>> read_dpkg_status(const Host& host,
                                                        DpkgStatusNotes* notes) {
-  return read_dpkg_status_file(host.path(kDpkgStatusPath), notes);
+  // Resolved inside the root: libapt-pkg opens the file by name.
+  auto path = host.confined_path(kDpkgStatusPath);
+  if (!path) {
+    return fail(ExitCode::not_found,
+                "reading " + std::string(kDpkgStatusPath) + ": no such file");
+  }
+  return read_dpkg_status_file(*path, notes);
 }
 
 std::string package_lines(const std::vector<InstalledPackage>& packages) {

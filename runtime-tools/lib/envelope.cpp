@@ -99,9 +99,8 @@ void cut(json& data, const std::string& pointer, std::size_t excess,
   std::size_t total =
       item.is_array() ? item.size() : item.get_ref<std::string&>().size();
   std::size_t want = excess + kRecordBytes;
-  std::size_t kept = item.is_array()
-                         ? elements_to_keep(item, want)
-                         : (total > want ? total - want : 0);
+  std::size_t kept = item.is_array() ? elements_to_keep(item, want)
+                                     : (total > want ? total - want : 0);
   if (item.is_array()) {
     item.erase(item.begin() + static_cast<std::ptrdiff_t>(kept), item.end());
   } else {

@@ -3,12 +3,16 @@
 // (`/`, or --sysroot DIR) and commands run with a timeout and an output cap.
 #include "runtime-tools/lib/host.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cerrno>
+#include <deque>
 
 namespace sf::rt {
 namespace {
@@ -66,6 +70,95 @@ bool printable(const std::string& value) {
   });
 }
 
+std::deque<std::string> split_path(std::string_view path) {
+  std::deque<std::string> parts;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    auto end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    if (end > start) parts.emplace_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  return parts;
+}
+
+// The open folders from the root down to the current one; the root stays.
+class FolderStack {
+ public:
+  explicit FolderStack(int root) { fds_.push_back(root); }
+  ~FolderStack() {
+    for (int fd : fds_) ::close(fd);
+  }
+  FolderStack(const FolderStack&) = delete;
+  FolderStack& operator=(const FolderStack&) = delete;
+  int top() const { return fds_.back(); }
+  void push(int fd) { fds_.push_back(fd); }
+  void pop() {
+    if (fds_.size() == 1) return;  // ".." at the root stays at the root
+    ::close(fds_.back());
+    fds_.pop_back();
+  }
+  void to_root() {
+    while (fds_.size() > 1) pop();
+  }
+
+ private:
+  std::vector<int> fds_;
+};
+
+// Opens a machine path below the root as the kernel's RESOLVE_IN_ROOT does,
+// walking one component at a time: "..", absolute symbolic links and links
+// that climb never leave the root, so a fixture or a disk image cannot make
+// a tool read the host's own /etc/shadow. Written by hand rather than with
+// openat2, which qemu-user (the arm64 tests) does not offer. follow_last:
+// whether a symlink in the last component is followed. -1 with errno set on
+// failure.
+int open_beneath(const fs::path& root, std::string_view path, int flags,
+                 bool follow_last) {
+  int root_fd = ::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root_fd < 0) return -1;
+  FolderStack folders(root_fd);
+  auto parts = split_path(path);
+  int hops = 0;
+  while (!parts.empty()) {
+    auto part = std::move(parts.front());
+    parts.pop_front();
+    if (part == ".") continue;
+    if (part == "..") {
+      folders.pop();
+      continue;
+    }
+    bool last = parts.empty();
+    struct stat st {};
+    if (::fstatat(folders.top(), part.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      return -1;
+    }
+    if (S_ISLNK(st.st_mode) && (!last || follow_last)) {
+      std::array<char, 4096> target{};
+      auto n = ::readlinkat(folders.top(), part.c_str(), target.data(),
+                            target.size() - 1);
+      if (n < 0 || ++hops > 40) {
+        errno = n < 0 ? errno : ELOOP;
+        return -1;
+      }
+      std::string_view text(target.data(), static_cast<std::size_t>(n));
+      auto more = split_path(text);
+      parts.insert(parts.begin(), more.begin(), more.end());
+      if (text.starts_with('/')) folders.to_root();
+      continue;
+    }
+    if (last) {
+      return ::openat(folders.top(), part.c_str(),
+                      flags | O_NOFOLLOW | O_CLOEXEC);
+    }
+    int next = ::openat(folders.top(), part.c_str(),
+                        O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (next < 0) return -1;
+    folders.push(next);
+  }
+  return ::openat(folders.top(), ".", flags | O_CLOEXEC);
+}
+
 }  // namespace
 
 Host::Host(fs::path root, std::chrono::milliseconds command_timeout)
@@ -78,8 +171,15 @@ fs::path Host::path(std::string_view absolute) const {
 
 std::optional<std::string> Host::read(std::string_view absolute,
                                       std::size_t max_bytes) const {
-  int fd = ::open(path(absolute).c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: a fifo planted in a root must not hang the tool; only
+  // regular files (as /proc and /sys files are) are read.
+  int fd = open_beneath(root_, absolute, O_RDONLY | O_NONBLOCK, true);
   if (fd < 0) return std::nullopt;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return std::nullopt;
+  }
   std::string text;
   std::array<char, 8192> buffer{};
   while (text.size() < max_bytes) {
@@ -102,26 +202,49 @@ std::string Host::read_trimmed(std::string_view absolute) const {
   return text ? trim(*text) : std::string();
 }
 
-bool Host::exists(std::string_view absolute) const {
+std::optional<fs::path> Host::confined_path(std::string_view absolute) const {
+  int fd = open_beneath(root_, absolute, O_PATH, true);
+  if (fd < 0) return std::nullopt;
   std::error_code ec;
-  return fs::exists(fs::symlink_status(path(absolute), ec));
+  auto real = fs::read_symlink("/proc/self/fd/" + std::to_string(fd), ec);
+  ::close(fd);
+  if (ec) return std::nullopt;
+  return real;
+}
+
+bool Host::exists(std::string_view absolute) const {
+  int fd = open_beneath(root_, absolute, O_PATH, false);
+  if (fd < 0) return false;
+  ::close(fd);
+  return true;
 }
 
 std::vector<std::string> Host::list(std::string_view absolute) const {
   std::vector<std::string> names;
-  std::error_code ec;
-  for (fs::directory_iterator it(path(absolute), ec), end; !ec && it != end;
-       it.increment(ec)) {
-    names.push_back(it->path().filename().string());
+  int fd = open_beneath(root_, absolute, O_RDONLY | O_DIRECTORY, true);
+  if (fd < 0) return names;
+  DIR* dir = ::fdopendir(fd);
+  if (dir == nullptr) {
+    ::close(fd);
+    return names;
   }
+  while (auto* entry = ::readdir(dir)) {
+    std::string name = entry->d_name;
+    if (name != "." && name != "..") names.push_back(std::move(name));
+  }
+  ::closedir(dir);
   std::sort(names.begin(), names.end());
   return names;
 }
 
 std::string Host::link_target(std::string_view absolute) const {
-  std::error_code ec;
-  auto target = fs::read_symlink(path(absolute), ec);
-  return ec ? std::string() : target.string();
+  int fd = open_beneath(root_, absolute, O_PATH, false);
+  if (fd < 0) return {};
+  std::array<char, 4096> target{};
+  auto n = ::readlinkat(fd, "", target.data(), target.size() - 1);
+  ::close(fd);
+  return n < 0 ? std::string()
+               : std::string(target.data(), static_cast<std::size_t>(n));
 }
 
 Result<RunResult> Host::run(std::vector<std::string> argv,

@@ -34,12 +34,15 @@ class Host {
   [[nodiscard]] const std::filesystem::path& root() const { return root_; }
   [[nodiscard]] bool is_live() const { return root_ == "/"; }
 
-  // The path of an absolute machine path below the root.
+  // The path of an absolute machine path below the root, as text. It is
+  // not confined: symlinks in it may point out of the root. read, exists,
+  // list and link_target resolve every path inside the root instead.
   [[nodiscard]] std::filesystem::path path(std::string_view absolute) const;
 
-  // A file's content (at most max_bytes), or nullopt when it is missing or
-  // unreadable. Files under /sys and /proc report no size, so this reads
-  // until the end or the cap.
+  // A file's content (at most max_bytes), or nullopt when it is missing,
+  // unreadable or not a regular file (a fifo never blocks). Symbolic links
+  // resolve inside the root. Files under /sys and /proc report no size, so
+  // this reads until the end or the cap.
   [[nodiscard]] std::optional<std::string> read(
       std::string_view absolute, std::size_t max_bytes = 1u << 20) const;
 
@@ -48,6 +51,12 @@ class Host {
   [[nodiscard]] std::string read_trimmed(std::string_view absolute) const;
 
   [[nodiscard]] bool exists(std::string_view absolute) const;
+
+  // Where a machine path really is, its symlinks resolved inside the root,
+  // for libraries that open files by name (libapt-pkg); nullopt when it is
+  // missing.
+  [[nodiscard]] std::optional<std::filesystem::path> confined_path(
+      std::string_view absolute) const;
 
   // The names in a folder, sorted; empty when it is missing.
   [[nodiscard]] std::vector<std::string> list(std::string_view absolute) const;

@@ -4,6 +4,7 @@
 #include "runtime-tools/lib/host.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "tests/support/temp_root.hpp"
 
@@ -62,6 +63,48 @@ TEST_F(HostTest, CommandsTimeOutAndAreRecorded) {
   EXPECT_EQ(ran.error().code, ExitCode::timeout);
   ASSERT_EQ(host.commands().size(), 1u);
   EXPECT_TRUE(host.commands()[0].timed_out);
+}
+
+}  // namespace
+}  // namespace sf::rt
+
+namespace sf::rt {
+namespace {
+
+// Regression: a root whose links point at the host's files made the tools
+// print /etc/shadow.
+TEST_F(HostTest, SymlinksNeverLeaveTheRoot) {
+  put("etc/real", "inside\n");
+  std::filesystem::create_symlink("/etc/real", root() / "etc/absolute");
+  std::filesystem::create_symlink("../../../../../../etc/passwd",
+                                  root() / "etc/climbing");
+  std::filesystem::create_symlink("/etc/machine-id", root() / "etc/escape");
+  Host host(root(), milliseconds(1000));
+  EXPECT_EQ(host.read_trimmed("/etc/absolute"), "inside");
+  EXPECT_FALSE(host.read("/etc/climbing"));  // /etc/passwd of the root: none
+  EXPECT_FALSE(host.read("/etc/escape"));
+  EXPECT_FALSE(host.read("/../../etc/passwd"));
+  EXPECT_EQ(host.link_target("/etc/absolute"), "/etc/real");
+  EXPECT_TRUE(host.exists("/etc/escape"));  // the link itself is there
+  auto real = host.confined_path("/etc/absolute");
+  ASSERT_TRUE(real);
+  EXPECT_EQ(*real, std::filesystem::canonical(root() / "etc/real"));
+}
+
+// Regression: a fifo in a root hung every tool, whatever --timeout-sec said.
+TEST_F(HostTest, FifosReadAsMissingWithoutBlocking) {
+  std::filesystem::create_directories(root() / "etc");
+  ASSERT_EQ(::mkfifo((root() / "etc/machine-id").c_str(), 0644), 0);
+  Host host(root(), milliseconds(1000));
+  EXPECT_FALSE(host.read("/etc/machine-id"));
+}
+
+TEST_F(HostTest, ListsFoldersSorted) {
+  put("sys/class/net/b/x", "");
+  put("sys/class/net/a/x", "");
+  Host host(root(), milliseconds(1000));
+  EXPECT_EQ(host.list("/sys/class/net"), (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(host.list("/missing").empty());
 }
 
 }  // namespace
