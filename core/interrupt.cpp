@@ -20,6 +20,8 @@ void catch_interrupts() {
   sigemptyset(&action.sa_mask);
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
+  // A dropped SSH session sends SIGHUP: still answer with an envelope.
+  sigaction(SIGHUP, &action, nullptr);
 }
 
 bool interrupted() { return g_interrupted != 0; }

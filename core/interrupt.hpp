@@ -5,7 +5,7 @@
 
 namespace sf {
 
-// Installs handlers for SIGINT and SIGTERM that only set the flag.
+// Installs handlers for SIGINT, SIGTERM and SIGHUP that only set the flag.
 void catch_interrupts();
 
 // True once SIGINT or SIGTERM arrived after catch_interrupts().

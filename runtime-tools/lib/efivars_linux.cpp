@@ -287,6 +287,21 @@ Result<std::unique_ptr<EfiVariables>> open_efi_variables(
     return fail(ExitCode::not_found,
                 "opening UEFI variables: " + dir + " does not exist");
   }
+  // Below a sysroot, the folder and the variable file must really be inside
+  // it: libefivar follows symlinks, and a controller runs as root.
+  if (sysroot != "/") {
+    auto root = std::filesystem::canonical(sysroot, ec).string() + "/";
+    auto real = std::filesystem::canonical(dir, ec).string() + "/";
+    bool linked = false;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+      linked = linked || entry.is_symlink();
+    }
+    if (ec || !real.starts_with(root) || linked) {
+      return fail(ExitCode::permission,
+                  "opening UEFI variables: " + dir +
+                      " leads out of --sysroot through a symbolic link");
+    }
+  }
   auto lib = library_for(dir);
   if (!lib) return std::unexpected(lib.error());
   if ((*lib)->supported() == 0) {

@@ -118,6 +118,17 @@ void cut(json& data, const std::string& pointer, std::size_t excess,
                      {"kept", kept}});
 }
 
+// Messages quote paths and command output; none may crowd out the data.
+constexpr std::size_t kMaxIssueText = 512;
+// Host names are at most 253 bytes; ids are shorter still.
+constexpr std::size_t kMaxHostField = 256;
+
+std::string capped(std::string text, std::size_t limit) {
+  if (text.size() <= limit) return text;
+  text.resize(limit - 3);
+  return text + "...";
+}
+
 }  // namespace
 
 std::string utc_now() {
@@ -153,6 +164,12 @@ Envelope::Envelope(std::string tool, std::string version)
       run_id_(new_run_id()),
       collected_at_(utc_now()) {}
 
+void Envelope::set_host(HostIds ids) {
+  host_ = {capped(std::move(ids.hostname), kMaxHostField),
+           capped(std::move(ids.machine_id), kMaxHostField),
+           capped(std::move(ids.asset_id), kMaxHostField)};
+}
+
 void Envelope::add_artifact(Artifact artifact) {
   artifacts_.push_back(std::move(artifact));
 }
@@ -161,16 +178,16 @@ void Envelope::fail(ExitCode code, std::string message, std::string detail,
                     std::string hint) {
   if (first_error_ == ExitCode::ok) first_error_ = code;
   issues_.push_back({.code = error_code_name(code),
-                     .message = std::move(message),
-                     .detail = std::move(detail),
-                     .hint = std::move(hint),
+                     .message = capped(std::move(message), kMaxIssueText),
+                     .detail = capped(std::move(detail), kMaxIssueText),
+                     .hint = capped(std::move(hint), kMaxIssueText),
                      .severity = Severity::error});
 }
 
 void Envelope::warn(std::string code, std::string message, std::string detail) {
   issues_.push_back({.code = std::move(code),
-                     .message = std::move(message),
-                     .detail = std::move(detail),
+                     .message = capped(std::move(message), kMaxIssueText),
+                     .detail = capped(std::move(detail), kMaxIssueText),
                      .severity = Severity::warning});
 }
 

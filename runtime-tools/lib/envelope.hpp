@@ -52,10 +52,13 @@ class Envelope {
 
   void set_data(nlohmann::json data) { data_ = std::move(data); }
   [[nodiscard]] const nlohmann::json& data() const { return data_; }
-  void set_host(HostIds ids) { host_ = std::move(ids); }
+  // Each field is cut to 256 bytes: a garbage file must not blow the limit.
+  void set_host(HostIds ids);
+  [[nodiscard]] const std::string& run_id() const { return run_id_; }
   void add_artifact(Artifact artifact);
 
   // A fatal error: ok becomes false, data null, the exit code this one's.
+  // Texts are cut to 512 bytes each.
   void fail(ExitCode code, std::string message, std::string detail = {},
             std::string hint = {});
   // A warning: data stays, ok stays true.

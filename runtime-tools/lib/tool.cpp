@@ -157,6 +157,12 @@ int run_tool(const ToolSpec& spec, int argc, char** argv) {
     return print(envelope, options, start);
   }
 
+  std::error_code ec;
+  if (!std::filesystem::is_directory(options.sysroot, ec)) {
+    envelope.fail(ExitCode::not_found,
+                  "--sysroot " + options.sysroot.string() + ": not a folder");
+    return print(envelope, options, start);
+  }
   Host host(options.sysroot, std::chrono::seconds(options.timeout_sec));
   bool fallback = false;
   envelope.set_host(read_host_ids(host, &fallback));
@@ -165,8 +171,10 @@ int run_tool(const ToolSpec& spec, int argc, char** argv) {
                   "no DMI serial or UUID readable; asset_id is the machine id",
                   "DMI serials are readable by root only on most kernels");
   }
-  EvidenceStore evidence(options, spec.area, spec.name,
-                         folder_stamp(utc_now()));
+  // The run id keeps two runs in one second apart.
+  EvidenceStore evidence(
+      options, spec.area, spec.name,
+      folder_stamp(utc_now()) + "_" + envelope.run_id().substr(0, 8));
   auto config = load_config(options);
   if (!config) {
     envelope.fail(config.error().code, config.error().message);

@@ -262,5 +262,19 @@ TEST_F(NvaiaTools, SysrootFindsVariablesBelowItAndOverridesTheEnvironment) {
   EXPECT_EQ(last_error(none.envelope)["code"], "E_NOT_FOUND");
 }
 
+// Regression: a --sysroot whose efivars folder was a symlink made a root
+// NVAIAwrite create files anywhere.
+TEST_F(NvaiaTools, SysrootLinksOutOfTheRootAreRefused) {
+  auto root = dir_->path() / "root";
+  auto victim = dir_->path() / "victim";
+  fs::create_directories(root / "sys/firmware/efi");
+  fs::create_directories(victim);
+  fs::create_symlink(victim, root / "sys/firmware/efi/efivars");
+  auto wrote = run_tool("NVAIAwrite", {"--sysroot", root.string(), "--set",
+                                       "OWNERDATA.asset_id=x"});
+  EXPECT_EQ(wrote.exit_code, 3) << wrote.envelope.dump();
+  EXPECT_TRUE(fs::is_empty(victim));
+}
+
 }  // namespace
 }  // namespace sf::test
