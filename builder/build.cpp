@@ -20,6 +20,7 @@
 #include "builder/signing.hpp"
 #include "core/atomic_file.hpp"
 #include "core/hash.hpp"
+#include "core/interrupt.hpp"
 #include "core/log.hpp"
 #include "core/tree_hash.hpp"
 #include "hooks/hook_script.hpp"
@@ -293,6 +294,11 @@ Result<void> make_installer(const Job& job, FsType oem_type) {
 // the manifest last so that it only ever describes published files.
 Result<void> publish(Job& job, const std::vector<std::string>& names) {
   const auto& out = job.options.out_dir;
+  // The last point to stop: once renaming starts, a signal only sets the
+  // flag, so the whole set is published.
+  if (interrupted()) {
+    return fail(ExitCode::interrupted, "building: interrupted by a signal");
+  }
   if (!job.inputs.base_image) {
     std::error_code ec;
     fs::remove(out / kInstallerImage, ec);
@@ -301,6 +307,36 @@ Result<void> publish(Job& job, const std::vector<std::string>& names) {
     auto moved = rename_into_place(job.staging / name, out / name);
     if (!moved) return moved;
     job.published.push_back(name);
+  }
+  return {};
+}
+
+// Refuses, before any image is written, a base image without a GPT, one
+// that is this build's own installer.img, and one that already carries
+// CIDATA or OEMDATA (libfdisk checks the free entries later).
+Result<void> check_base_image(const fs::path& base,
+                              const BuildOptions& options) {
+  std::error_code ec;
+  if (fs::equivalent(base, options.out_dir / kInstallerImage, ec)) {
+    return fail(ExitCode::invalid_args,
+                "base_image: " + base.string() +
+                    " is this build's own installer.img; name the vendor "
+                    "image instead");
+  }
+  auto probe = probe_image(base);
+  if (!probe) return std::unexpected(probe.error());
+  if (probe->table_type != "gpt") {
+    return fail("reading " + base.string() +
+                ": no GPT partition table (found " +
+                (probe->table_type.empty() ? "none" : probe->table_type) + ")");
+  }
+  for (const auto& part : probe->partitions) {
+    if (part.name == oemdata::kLabel || part.name == oemdata::kCidataLabel) {
+      return fail(ExitCode::invalid_args,
+                  "base_image: " + base.string() +
+                      " already has a partition named " + part.name +
+                      " (an installer sparkforge built?)");
+    }
   }
   return {};
 }
@@ -364,6 +400,10 @@ Result<Job> prepare(const BuildOptions& options) {
 
   if (auto type = parse_fs_type(job.fleet.oemdata_filesystem); !type) {
     return std::unexpected(type.error());
+  }
+  if (job.inputs.base_image) {
+    auto checked = check_base_image(job.inputs.base_image->path, options);
+    if (!checked) return std::unexpected(checked.error());
   }
   if (auto made = make_dirs(options.out_dir); !made) {
     return std::unexpected(made.error());

@@ -9,6 +9,7 @@
 #include "builder/build.hpp"
 #include "builder/repo_command.hpp"
 #include "builder/verify.hpp"
+#include "core/interrupt.hpp"
 #include "core/log.hpp"
 #include "core/suggest.hpp"
 
@@ -224,6 +225,10 @@ int main(int argc, char** argv) {
                      : verbose ? sf::log::Level::debug
                                : sf::log::Level::info);
 
+  // Ctrl-C, SIGTERM and SIGHUP only set a flag: the build stops at its
+  // next step and unwinds, so staging folders and the temporary GnuPG home
+  // (which holds the secret key) are removed and outputs are never mixed.
+  sf::catch_interrupts();
   if (*build_cmd) return run_build(build);
   if (*verify_cmd) return run_verify(target);
   if (*inspect_cmd) return run_inspect(image);

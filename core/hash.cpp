@@ -12,6 +12,8 @@
 #include <memory>
 #include <vector>
 
+#include "core/interrupt.hpp"
+
 namespace sf {
 namespace {
 
@@ -74,6 +76,11 @@ Result<Digests> hash_file(const std::filesystem::path& path,
     }
     if (got == 0) {
       break;
+    }
+    if (interrupted()) {
+      ::close(fd);
+      return fail(ExitCode::interrupted,
+                  "hashing " + path.string() + ": interrupted");
     }
     d256.update(buffer.data(), static_cast<std::size_t>(got));
     if (sha512 == WithSha512::yes) {
