@@ -60,13 +60,6 @@ class HardwareBadInputTest : public TempRootTest {
     return json::parse(ran->out, nullptr, false);
   }
 
-  static std::set<std::string> codes(const json& envelope) {
-    std::set<std::string> out;
-    for (const auto& issue : envelope["errors"]) {
-      out.insert(issue["code"].get<std::string>());
-    }
-    return out;
-  }
   static json issue(const json& envelope, const std::string& code) {
     for (const auto& item : envelope["errors"]) {
       if (item["code"] == code) return item;
@@ -82,7 +75,7 @@ class HardwareBadInputTest : public TempRootTest {
 TEST_F(HardwareBadInputTest, EmptyRootAndNoCommands) {
   auto hw = run_tool("hardware_config", root());
   EXPECT_EQ(hw["ok"], true);
-  EXPECT_TRUE(codes(hw).contains("W_PARTIAL_DATA"));
+  EXPECT_TRUE(error_codes(hw).contains("W_PARTIAL_DATA"));
   EXPECT_EQ(hw["data"]["gpus"], json::array());
   EXPECT_EQ(hw["data"]["gpu_probe"]["status"], "not_installed");
   EXPECT_TRUE(hw["data"]["memory"]["total_bytes"].is_null());
@@ -90,7 +83,7 @@ TEST_F(HardwareBadInputTest, EmptyRootAndNoCommands) {
 
   auto fw = run_tool("firmware_reporter", root());
   EXPECT_EQ(fw["ok"], true);
-  EXPECT_TRUE(codes(fw).contains("W_PARTIAL_DATA"));
+  EXPECT_TRUE(error_codes(fw).contains("W_PARTIAL_DATA"));
   EXPECT_EQ(fw["data"]["components"], json::array());
   EXPECT_EQ(fw["data"]["fwupd"]["status"], "not_installed");
   EXPECT_TRUE(fw["data"]["pending_activation"].is_null());
@@ -133,7 +126,7 @@ TEST_F(HardwareBadInputTest, MissingAndGarbageSysfsValues) {
 
   auto hw = run_tool("hardware_config", root());
   EXPECT_EQ(hw["ok"], true);
-  EXPECT_TRUE(codes(hw).contains("W_PARTIAL_DATA"));
+  EXPECT_TRUE(error_codes(hw).contains("W_PARTIAL_DATA"));
   const auto& data = hw["data"];
   EXPECT_TRUE(data["memory"]["total_bytes"].is_null());
   ASSERT_EQ(data["network"].size(), 3u);
@@ -166,7 +159,7 @@ TEST_F(HardwareBadInputTest, HangingNvidiaSmiTimesOutAsAWarning) {
   auto timeout = issue(hw, "E_TIMEOUT");
   ASSERT_TRUE(timeout.is_object()) << hw["errors"].dump();
   EXPECT_EQ(timeout["severity"], "warning");
-  EXPECT_TRUE(codes(hw).contains("W_PARTIAL_DATA"));
+  EXPECT_TRUE(error_codes(hw).contains("W_PARTIAL_DATA"));
   EXPECT_EQ(hw["data"]["gpu_probe"]["status"], "timeout");
   EXPECT_EQ(hw["data"]["gpus"], json::array());
   EXPECT_EQ(hw["data"]["cpu"]["logical_cpus"], 20);
@@ -181,7 +174,7 @@ TEST_F(HardwareBadInputTest, HangingFwupdmgrTimesOutAsAWarning) {
   auto timeout = issue(fw, "E_TIMEOUT");
   ASSERT_TRUE(timeout.is_object()) << fw["errors"].dump();
   EXPECT_EQ(timeout["severity"], "warning");
-  EXPECT_TRUE(codes(fw).contains("W_PARTIAL_DATA"));
+  EXPECT_TRUE(error_codes(fw).contains("W_PARTIAL_DATA"));
   EXPECT_EQ(fw["data"]["fwupd"]["status"], "timeout");
   EXPECT_EQ(fw["data"]["uefi"]["version"], "5.36_0ACUM018");
   EXPECT_TRUE(fw["data"]["pending_activation"].is_null());
@@ -194,8 +187,8 @@ TEST_F(HardwareBadInputTest, FailingNvidiaSmiIsPartialData) {
        "the NVIDIA driver.\"\nexit 9");
   auto hw = run_tool("hardware_config", fixture_root("spark"));
   EXPECT_EQ(hw["ok"], true);
-  EXPECT_TRUE(codes(hw).contains("W_PARTIAL_DATA"));
-  EXPECT_FALSE(codes(hw).contains("E_TIMEOUT"));
+  EXPECT_TRUE(error_codes(hw).contains("W_PARTIAL_DATA"));
+  EXPECT_FALSE(error_codes(hw).contains("E_TIMEOUT"));
   EXPECT_EQ(hw["data"]["gpu_probe"]["status"], "failed");
   EXPECT_NE(hw["data"]["gpu_probe"]["detail"].get<std::string>().find(
                 "couldn't communicate"),
@@ -206,7 +199,7 @@ TEST_F(HardwareBadInputTest, JunkFromFwupdmgrIsPartialData) {
   fake("fwupdmgr", "echo '{\"Devices\": [ truncated'");
   auto fw = run_tool("firmware_reporter", fixture_root("gx10"));
   EXPECT_EQ(fw["ok"], true);
-  EXPECT_TRUE(codes(fw).contains("W_PARTIAL_DATA"));
+  EXPECT_TRUE(error_codes(fw).contains("W_PARTIAL_DATA"));
   EXPECT_EQ(fw["data"]["fwupd"]["status"], "unreadable");
   EXPECT_EQ(fw["data"]["components"], json::array());
 }

@@ -33,13 +33,6 @@ class IdentityBadInputTest : public TempRootTest {
     EXPECT_EQ(schema_errors(ran->out), "") << tool;
     return json::parse(ran->out, nullptr, false);
   }
-  static std::set<std::string> codes(const json& envelope) {
-    std::set<std::string> out;
-    for (const auto& issue : envelope["errors"]) {
-      out.insert(issue["code"].get<std::string>());
-    }
-    return out;
-  }
 };
 
 const std::vector<std::string> kTools = {"device_identity", "os_build_identity",
@@ -50,7 +43,7 @@ TEST_F(IdentityBadInputTest, RootWithOnlyAMachineId) {
   for (const auto& tool : kTools) {
     auto envelope = run_tool(tool);
     EXPECT_EQ(envelope["ok"], true) << tool;
-    EXPECT_TRUE(codes(envelope).contains("W_PARTIAL_DATA")) << tool;
+    EXPECT_TRUE(error_codes(envelope).contains("W_PARTIAL_DATA")) << tool;
   }
 }
 
@@ -82,7 +75,7 @@ TEST_F(IdentityBadInputTest, GarbageDpkgStatus) {
   auto envelope = run_tool("os_build_identity");
   EXPECT_EQ(envelope["ok"], true);
   EXPECT_TRUE(envelope["data"]["packages"]["fingerprint"].is_null());
-  EXPECT_TRUE(codes(envelope).contains("W_PARTIAL_DATA"));
+  EXPECT_TRUE(error_codes(envelope).contains("W_PARTIAL_DATA"));
 }
 
 // Garbage where the kernel's files should be.
@@ -93,7 +86,7 @@ TEST_F(IdentityBadInputTest, GarbageInProcFiles) {
   auto envelope = run_tool("driver_inventory_reporter");
   EXPECT_EQ(envelope["ok"], true);
   EXPECT_EQ(envelope["data"]["module_count"], 0);
-  EXPECT_TRUE(codes(envelope).contains("W_PARTIAL_DATA"));
+  EXPECT_TRUE(error_codes(envelope).contains("W_PARTIAL_DATA"));
 }
 
 }  // namespace

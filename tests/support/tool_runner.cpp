@@ -50,6 +50,14 @@ nlohmann::json normalized(nlohmann::json envelope) {
   return envelope;
 }
 
+std::set<std::string> error_codes(const nlohmann::json& envelope) {
+  std::set<std::string> codes;
+  for (const auto& issue : envelope["errors"]) {
+    codes.insert(issue["code"].get<std::string>());
+  }
+  return codes;
+}
+
 std::string schema_errors(const std::string& envelope_text) {
   auto dir = TempDir::create(fs::temp_directory_path(), "sf-schema-");
   if (!dir) return dir.error().message;

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,9 @@ Result<RunResult> run_on_fixture(const std::string& tool,
 // The envelope with run-dependent fields (time, run id, duration) fixed, so
 // it can be compared with a golden file.
 nlohmann::json normalized(nlohmann::json envelope);
+
+// The codes of every entry of an envelope's `errors`.
+std::set<std::string> error_codes(const nlohmann::json& envelope);
 
 // Validates envelope text against docs/schema/envelope.schema.json with
 // python3-jsonschema; returns the validator's complaint, empty when valid.
